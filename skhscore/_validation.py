@@ -1,0 +1,104 @@
+"""Input checks shared by every entry point: features, labels and sample weights.
+
+Each check returns a validated view of the input and never modifies it. Errors name the
+problem and the fix.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils.multiclass import type_of_target
+
+
+def check_features(X, *, name="X", min_samples=2):
+    """Validate a 2-D numeric feature matrix without converting its dtype.
+
+    Integer, boolean and float32 arrays are kept as they are (they are converted to float64
+    chunk by chunk later); sparse input is accepted as CSR.
+    """
+    if hasattr(X, "fit") and (hasattr(X, "predict") or hasattr(X, "transform")):
+        raise TypeError(
+            f"{name} is an estimator ({type(X).__name__}), but h_score takes features: "
+            "h_score(X, y) scores a feature matrix against labels. To score an estimator "
+            "in cross_val_score or GridSearchCV, pass scoring=skhscore.HScoreScorer() "
+            "instead of scoring=h_score."
+        )
+    X = check_array(
+        X,
+        accept_sparse=("csr", "csc", "coo"),
+        dtype="numeric",
+        ensure_all_finite=True,
+        ensure_min_samples=min_samples,
+        ensure_min_features=1,
+        input_name=name,
+    )
+    if sp.issparse(X) and X.format != "csr":
+        X = X.tocsr()
+    return X
+
+
+def check_labels(y, n_samples=None):
+    """Return ``(classes, codes)`` for class labels of any sortable hashable type.
+
+    ``classes`` is sorted; ``codes[i]`` indexes ``classes``. Continuous and multilabel
+    targets are refused: the H-score needs one discrete label per sample.
+    """
+    if y is None:
+        raise ValueError(
+            "y is required: the H-score measures how much label information the features "
+            "carry, so it needs the class labels."
+        )
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if n_samples is not None:
+        check_consistent_length(np.empty(n_samples), y)
+    kind = type_of_target(y, input_name="y")
+    if kind in ("continuous", "continuous-multioutput"):
+        raise ValueError(
+            "y looks continuous (float values that are not whole numbers), but the "
+            "H-score needs class labels. Pass the class of each sample, or encode a "
+            "continuous target into bins first."
+        )
+    if kind in ("multilabel-indicator", "multiclass-multioutput"):
+        raise ValueError(
+            f"y is a {kind} target, but h_score needs exactly one class label per "
+            "sample (a 1-D array)."
+        )
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"y of type {kind!r} cannot be used as class labels.")
+    try:
+        classes, codes = np.unique(y, return_inverse=True)
+    except TypeError as exc:
+        raise TypeError(
+            "The labels in y cannot be sorted (mixed types such as strings and numbers?). "
+            "Use labels of a single type."
+        ) from exc
+    return classes, codes.reshape(-1)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return float64 weights of length ``n_samples`` or None; refuse negative ones."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D, got shape {w.shape}.")
+    if w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} entries but X has {n_samples} samples: "
+            "pass one weight per sample."
+        )
+    w = w.astype(np.float64)  # a copy: the caller's array is never touched
+    if not np.all(np.isfinite(w)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if np.any(w < 0):
+        raise ValueError(
+            "sample_weight contains negative values; weights must be >= 0 "
+            "(use 0 to leave a sample out)."
+        )
+    if not np.any(w > 0):
+        raise ValueError("sample_weight is zero everywhere: at least two samples need weight.")
+    return w
