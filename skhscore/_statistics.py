@@ -28,6 +28,8 @@ from skhscore._validation import check_features, check_labels, check_sample_weig
 _SAFE_EXPONENT = 100
 # Target size of one chunk's float64 copy.
 _CHUNK_BYTES = 64 * 2**20
+# Target size of the block of rows processed while it stays in cache.
+_BLOCK_BYTES = 2 * 2**20
 
 
 def _column_exponents(col_min, col_max):
@@ -37,6 +39,34 @@ def _column_exponents(col_min, col_max):
     exponents = exponents.astype(np.int64)
     exponents[np.abs(exponents) <= _SAFE_EXPONENT] = 0
     return exponents
+
+
+def _shift_moments(m3, m4, scatter, first, n, delta, to_global):
+    """Move the fourth-moment terms from centre c to centre c - delta.
+
+    With ``d_i = x_i - c`` in common units: ``m3 = sum_i w_i ||d_i||^2 d_i``,
+    ``m4 = sum_i w_i ||d_i||^4``, ``first = sum_i w_i d_i``, and ``scatter = sum_i w_i d_i d_i^T``
+    in per-column units (converted here with ``to_global``). Expanding
+    ``||d + delta||^2 = ||d||^2 + 2 d.delta + ||delta||^2`` gives the moments of
+    ``d + delta``.
+    """
+    s_glob = scatter * np.outer(to_global, to_global)
+    s_delta = s_glob @ delta
+    dd = float(delta @ delta)
+    d_first = float(delta @ first)
+    trace = float(np.trace(s_glob))
+    new_m4 = (
+        m4
+        + 4.0 * float(delta @ m3)
+        + 4.0 * float(delta @ s_delta)
+        + 2.0 * dd * trace
+        + 4.0 * dd * d_first
+        + n * dd * dd
+    )
+    new_m3 = (
+        m3 + trace * delta + 2.0 * s_delta + 2.0 * d_first * delta + dd * first + n * dd * delta
+    )
+    return new_m3, new_m4
 
 
 def default_chunk_size(n_features):
@@ -169,77 +199,142 @@ class HScoreStatistics:
         return not hasattr(self, "_n")
 
     def _chunk_statistics(self, chunk, classes, codes, w):
-        """Statistics of one chunk, as a fresh object (None if its weight is zero)."""
-        if sp.issparse(chunk):
-            chunk = chunk.toarray()
-        x = np.array(chunk, dtype=np.float64)  # the one n x k copy this chunk costs
+        """Statistics of one chunk, as a fresh object (None if its weight is zero).
+
+        The chunk is read once: each cache-sized block of rows is shifted by a provisional
+        centre (the first block's mean), and its column sums, class sums, extremes and
+        fourth-moment terms are taken while it is in cache; the shifted rows are written
+        into one buffer whose Gram product gives the scatter. The exact mean then replaces
+        the provisional centre algebraically (``S = G - n m m^T``), which loses nothing
+        while the centre lies within a few standard deviations of the mean.
+        """
         if w is not None:
             keep = w > 0
             if not np.all(keep):
-                x, codes, w = x[keep], codes[keep], w[keep]
-            if x.shape[0] == 0:
+                chunk, codes, w = chunk[keep], codes[keep], w[keep]
+            if chunk.shape[0] == 0:
                 return None
-        n_rows = x.shape[0]
-        part = type(self)(scatter_dtype=self.scatter_dtype)
-        col_min, col_max = x.min(axis=0), x.max(axis=0)
-        exponents = _column_exponents(col_min, col_max)
-        if np.any(exponents):
-            x = np.ldexp(x, -exponents, out=x)
-        wsum = float(n_rows) if w is None else float(w.sum())
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            # optimistic pass without scaling; it gives up on extreme magnitudes
+            part = self._accumulate(chunk, classes, codes, w, exponents=None)
+        if part is None:  # extreme magnitudes: redo with power-of-two column scaling
+            col_min, col_max = self._extremes(chunk, w)
+            part = self._accumulate(
+                chunk, classes, codes, w, exponents=_column_exponents(col_min, col_max)
+            )
+        return part
 
-        # corrected two-pass centring: the second pass removes the rounding left by the first
-        mean = x.mean(axis=0) if w is None else (w @ x) / wsum
-        x -= mean
-        shift = x.mean(axis=0) if w is None else (w @ x) / wsum
-        x -= shift
-        mean += shift
+    @staticmethod
+    def _extremes(chunk, w):
+        if sp.issparse(chunk):
+            dense_min = chunk.min(axis=0).toarray().ravel()
+            dense_max = chunk.max(axis=0).toarray().ravel()
+            return dense_min.astype(np.float64), dense_max.astype(np.float64)
+        return chunk.min(axis=0).astype(np.float64), chunk.max(axis=0).astype(np.float64)
 
-        # per-class weights and centred sums through a sparse one-hot product
-        n_classes = classes.shape[0]
-        onehot = sp.csr_matrix(
+    def _accumulate(self, chunk, classes, codes, w, exponents):
+        n_rows, n_features = chunk.shape
+        block_rows = max(16, _BLOCK_BYTES // (8 * n_features))
+        buffer_dtype = np.float32 if self.scatter_dtype == np.float32 else np.float64
+        buffer = np.empty((n_rows, n_features), dtype=buffer_dtype)
+        scratch = None if buffer_dtype == np.float64 else np.empty((block_rows, n_features))
+        onehot = sp.csc_matrix(
             (np.ones(n_rows) if w is None else w, (codes, np.arange(n_rows))),
-            shape=(n_classes, n_rows),
+            shape=(classes.shape[0], n_rows),
         )
-        class_weights = np.asarray(onehot.sum(axis=1)).ravel()
-        class_dev_sums = np.asarray(onehot @ x)
-        present = class_weights > 0
-        class_means = np.zeros((n_classes, x.shape[1]))
-        class_means[present] = mean + class_dev_sums[present] / class_weights[present, None]
+        scale = None if exponents is None else np.ldexp(1.0, -exponents)
+        col_sum = np.zeros(n_features)
+        class_sums = np.zeros((classes.shape[0], n_features))
+        col_min = np.full(n_features, np.inf)
+        col_max = np.full(n_features, -np.inf)
+        m3 = np.zeros(n_features)
+        m4 = 0.0
+        centre = None
+        for start in range(0, n_rows, block_rows):
+            stop = min(start + block_rows, n_rows)
+            rows = chunk[start:stop]
+            if sp.issparse(rows):
+                rows = rows.toarray()
+            col_min = np.minimum(col_min, rows.min(axis=0))
+            col_max = np.maximum(col_max, rows.max(axis=0))
+            if centre is None:
+                centre = rows.mean(axis=0, dtype=np.float64)
+            d = buffer[start:stop] if scratch is None else scratch[: stop - start]
+            np.subtract(rows, centre, out=d, casting="unsafe")
+            if scale is not None:
+                d *= scale
+            wb = None if w is None else w[start:stop]
+            col_sum += d.sum(axis=0) if wb is None else wb @ d
+            class_sums += onehot[:, start:stop] @ d
+            sq_norms = np.einsum("ij,ij->i", d, d)
+            weighted = sq_norms if wb is None else wb * sq_norms
+            m4 += float(weighted @ sq_norms)
+            m3 += weighted @ d
+            if wb is not None:
+                d *= np.sqrt(wb)[:, None]
+            if scratch is not None:
+                buffer[start:stop] = d
+        if exponents is None and np.any(_column_exponents(col_min, col_max)):
+            return None
+        if exponents is None:
+            exponents = np.zeros(n_features, dtype=np.int64)
+            scaled_centre = centre
+        else:
+            scaled_centre = centre * scale
+            col_min, col_max = col_min * scale, col_max * scale
+        gram = (buffer.T @ buffer).astype(np.float64, copy=False)
 
-        # fourth-moment terms for the Ledoit-Wolf shrinkage, on one common scale
+        wsum = float(n_rows) if w is None else float(w.sum())
+        shift = col_sum / wsum  # mean minus provisional centre
+        scatter = gram - wsum * np.outer(shift, shift)
+        class_weights = np.asarray(onehot.sum(axis=1)).ravel()
+        present = class_weights > 0
+
+        # the fourth-moment terms, about the centre and in per-column units, move to the mean
+        # and to one common power of two (so the Ledoit-Wolf shrinkage sees original units)
         global_exp = int(exponents.max())
         to_global = np.ldexp(1.0, exponents - global_exp)
-        if np.all(to_global == 1.0):
-            sq_norms = np.einsum("ij,ij->i", x, x)
+        if np.any(to_global != 1.0):
+            # m4 was summed in per-column units: only exact when all columns share a scale,
+            # so recompute it from the buffer in common units on this (rare) path
+            m3, m4 = self._global_moments(chunk, codes, w, centre, exponents, global_exp)
         else:
-            sq_norms = np.einsum("ij,ij,j->i", x, x, to_global**2)
-        wr = sq_norms if w is None else w * sq_norms
-        m4 = float(wr @ sq_norms)
-        m3 = (wr @ x) * to_global
+            m3 = m3 * to_global
+        m3, m4 = _shift_moments(
+            m3, m4, gram, col_sum * to_global, wsum, -shift * to_global, to_global
+        )
 
-        # the scatter: one symmetric rank-n product (numpy uses syrk for a.T @ a)
-        if w is not None:
-            x *= np.sqrt(w)[:, None]
-        if self.scatter_dtype == np.float32:
-            x32 = x.astype(np.float32)
-            scatter = (x32.T @ x32).astype(np.float64)
-        else:
-            scatter = x.T @ x
-
+        part = type(self)(scatter_dtype=self.scatter_dtype)
         part._n = wsum
         part._n_rows = n_rows
         part._exp = exponents
-        part._mean = mean
+        part._mean = scaled_centre + shift
         part._scatter = scatter
         part._classes = classes[present]
         part._class_weights = class_weights[present]
-        part._class_means = class_means[present]
-        part._min = np.ldexp(col_min, -exponents)
-        part._max = np.ldexp(col_max, -exponents)
+        part._class_means = scaled_centre + class_sums[present] / class_weights[present, None]
+        part._min = col_min
+        part._max = col_max
         part._global_exp = global_exp
         part._m3 = m3
         part._m4 = m4
         return part
+
+    @staticmethod
+    def _global_moments(chunk, codes, w, centre, exponents, global_exp):
+        """Fourth-moment terms about ``centre`` in units of 2**global_exp (extreme path)."""
+        factor = np.ldexp(1.0, -np.full_like(exponents, global_exp))
+        m3 = np.zeros(chunk.shape[1])
+        m4 = 0.0
+        for start in range(0, chunk.shape[0], 1024):
+            rows = chunk[start : start + 1024]
+            rows = rows.toarray() if sp.issparse(rows) else rows
+            d = (rows - centre) * factor
+            sq_norms = np.einsum("ij,ij->i", d, d)
+            weighted = sq_norms if w is None else w[start : start + 1024] * sq_norms
+            m4 += float(weighted @ sq_norms)
+            m3 += weighted @ d
+        return m3, m4
 
     # ------------------------------------------------------------------ merging
     def merge(self, other):
@@ -314,19 +409,11 @@ class HScoreStatistics:
         to_global = np.ldexp(1.0, exponents - self._global_exp)
         m3, m4 = 0.0, 0.0
         for side in (self, part):
-            d = (side._mean - mean) * to_global  # old mean minus new mean, common scale
-            s_glob = side._scatter * np.outer(to_global, to_global)
-            s_d = s_glob @ d
-            dd = float(d @ d)
-            tr = float(np.trace(s_glob))
-            m4 += (
-                side._m4
-                + 4.0 * float(d @ side._m3)
-                + 4.0 * float(d @ s_d)
-                + 2.0 * dd * tr
-                + side._n * dd * dd
+            delta_side = (side._mean - mean) * to_global
+            side_m3, side_m4 = _shift_moments(
+                side._m3, side._m4, side._scatter, 0.0 * delta_side, side._n, delta_side, to_global
             )
-            m3 = m3 + side._m3 + tr * d + 2.0 * s_d + side._n * dd * d
+            m3, m4 = m3 + side_m3, m4 + side_m4
 
         scatter = self._scatter + part._scatter + np.outer(delta, delta) * (n_a * n_b / n)
 
