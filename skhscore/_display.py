@@ -1,0 +1,182 @@
+"""Plots in scikit-learn's Display style (matplotlib is an optional dependency)."""
+
+import numpy as np
+from scipy.stats import kendalltau
+
+
+def _check_matplotlib(caller):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"{caller} requires matplotlib: python -m pip install 'skhscore[plot]'."
+        ) from exc
+    return plt
+
+
+class ScoreAccuracyDisplay:
+    """Transferability score against the accuracy each candidate actually gives.
+
+    One point per candidate feature extractor, with the Kendall rank correlation between the
+    two in the title: the picture of whether the score would have chosen well. Build it with
+    :meth:`from_scores` (numbers you computed) or :meth:`from_estimators` (candidates scored
+    and cross-validated here), then :meth:`plot`.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_candidates,)
+        Transferability score of each candidate (e.g. H-score).
+    accuracies : array-like of shape (n_candidates,)
+        Accuracy each candidate gives (e.g. cross-validated accuracy of a classifier on its
+        features).
+    names : list of str, default=None
+        Candidate names, written beside the points.
+    score_name : str, default="H-score"
+        Label of the score axis.
+
+    Attributes
+    ----------
+    kendall_tau_ : float
+        Kendall rank correlation between scores and accuracies.
+    ax_ : matplotlib Axes
+        Axes with the plot (after :meth:`plot`).
+    figure_ : matplotlib Figure
+        Figure containing the plot (after :meth:`plot`).
+    scatter_ : matplotlib PathCollection
+        The points (after :meth:`plot`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhscore import ScoreAccuracyDisplay
+    >>> display = ScoreAccuracyDisplay.from_scores(
+    ...     [1.2, 3.4, 5.0], [0.61, 0.85, 0.93], names=["PCA(2)", "PCA(8)", "PCA(32)"]
+    ... )
+    >>> display.kendall_tau_
+    1.0
+    """
+
+    def __init__(self, scores, accuracies, *, names=None, score_name="H-score"):
+        self.scores = scores
+        self.accuracies = accuracies
+        self.names = names
+        self.score_name = score_name
+
+    @property
+    def kendall_tau_(self):
+        return float(kendalltau(self.scores, self.accuracies).statistic)
+
+    def plot(self, ax=None, *, annotate=True, **scatter_kwargs):
+        """Draw the scatter plot.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is made when None.
+        annotate : bool, default=True
+            Write the candidate names beside the points.
+        **scatter_kwargs : dict
+            Passed to ``ax.scatter``.
+
+        Returns
+        -------
+        display : ScoreAccuracyDisplay
+        """
+        plt = _check_matplotlib("ScoreAccuracyDisplay.plot")
+        if ax is None:
+            _, ax = plt.subplots()
+        self.scatter_ = ax.scatter(self.scores, self.accuracies, **scatter_kwargs)
+        if annotate and self.names is not None:
+            for name, x, y in zip(self.names, self.scores, self.accuracies, strict=True):
+                ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4))
+        ax.set_xlabel(self.score_name)
+        ax.set_ylabel("accuracy")
+        ax.set_title(f"{self.score_name} against accuracy (Kendall tau = {self.kendall_tau_:.2f})")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_scores(cls, scores, accuracies, *, names=None, score_name="H-score", ax=None):
+        """Plot precomputed scores against precomputed accuracies.
+
+        Parameters
+        ----------
+        scores : array-like of shape (n_candidates,)
+            Transferability scores.
+        accuracies : array-like of shape (n_candidates,)
+            Accuracies.
+        names : list of str, default=None
+            Candidate names.
+        score_name : str, default="H-score"
+            Label of the score axis.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+
+        Returns
+        -------
+        display : ScoreAccuracyDisplay
+        """
+        scores = np.asarray(scores, dtype=float)
+        accuracies = np.asarray(accuracies, dtype=float)
+        if scores.shape != accuracies.shape or scores.ndim != 1:
+            raise ValueError(
+                f"scores and accuracies must be 1-D and of the same length, got shapes "
+                f"{scores.shape} and {accuracies.shape}."
+            )
+        display = cls(scores, accuracies, names=names, score_name=score_name)
+        return display.plot(ax=ax)
+
+    @classmethod
+    def from_estimators(
+        cls, transformers, X, y, *, classifier=None, cv=None, score_name="H-score", ax=None
+    ):
+        """Fit each candidate transformer, score its features, and cross-validate accuracy.
+
+        Parameters
+        ----------
+        transformers : list of (str, transformer)
+            Candidate feature extractors; each is fitted on all of ``X`` (wrap pre-trained
+            ones in :class:`sklearn.frozen.FrozenEstimator`), its features scored with
+            :func:`skhscore.h_score`. Meant for unsupervised or frozen candidates: a
+            supervised transformer fitted on all the labels is scored in-sample, which is
+            optimistic (use :class:`skhscore.TransferabilitySelector` to score out of fold).
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classifier : estimator, default=None
+            Classifier whose cross-validated accuracy on each candidate's features is the
+            ground truth; a standardised logistic regression by default.
+        cv : int or cross-validation generator, default=None
+            Folds for the accuracy; 5 stratified shuffled folds by default.
+        score_name : str, default="H-score"
+            Label of the score axis.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+
+        Returns
+        -------
+        display : ScoreAccuracyDisplay
+        """
+        from sklearn.base import clone
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_score
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        from skhscore._hscore import h_score
+
+        if classifier is None:
+            classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        if cv is None:
+            cv = StratifiedKFold(5, shuffle=True, random_state=0)
+        names, scores, accuracies = [], [], []
+        for name, transformer in transformers:
+            features = (
+                X if transformer == "passthrough" else clone(transformer).fit_transform(X, y)
+            )
+            names.append(name)
+            scores.append(h_score(features, y))
+            accuracies.append(cross_val_score(classifier, features, y, cv=cv).mean())
+        return cls.from_scores(scores, accuracies, names=names, score_name=score_name, ax=ax)
