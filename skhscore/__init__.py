@@ -6,9 +6,10 @@ linearly. Use it to choose a pre-trained model, a layer or a feature transformer
 task.
 """
 
+from skhscore._feature_selection import HScoreFeatureSelector
 from skhscore._hscore import h_score
 from skhscore._statistics import HScoreStatistics
 
 __version__ = "0.1.0"
 
-__all__ = ["HScoreStatistics", "__version__", "h_score"]
+__all__ = ["HScoreStatistics", "__version__", "h_score", "HScoreFeatureSelector"]
