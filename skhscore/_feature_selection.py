@@ -453,8 +453,11 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         is scored on the held-out fold by the cross-validated H-score ``tr(M_train^T
         M_test)``, where ``M`` are the class deviations whitened by the training scatter of
         the selected columns (the held-out H-score: it does not grow with noise columns, as
-        the in-sample H-score does). The length with the best mean score (the shortest on
-        ties) is then selected on all the data. An int is a number of
+        the in-sample H-score does: a noise column adds a zero-mean term). The shortest
+        length whose mean score is within one standard error (over the folds) of the best
+        mean score is then selected on all the data (the one-standard-error rule: the
+        scores of the lengths past the informative columns drift like a random walk, and
+        their plain maximum keeps noise columns). An int is a number of
         :class:`~sklearn.model_selection.StratifiedKFold` folds.
 
     n_jobs : int, default=None
@@ -659,8 +662,12 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
             "mean_test_score": mean,
             "std_test_score": np.std(table, axis=0),
         }
-        valid = np.flatnonzero(~np.isnan(mean))
-        return int(sizes[valid[np.argmax(mean[valid])]])
+        # one-standard-error rule: the smallest size within one standard error of the best
+        valid = ~np.isnan(mean)
+        best = np.flatnonzero(valid)[np.argmax(mean[valid])]
+        std_error = np.std(table[:, best]) / np.sqrt(table.shape[0])
+        good = valid & (mean >= mean[best] - std_error)
+        return int(sizes[np.flatnonzero(good)[0]])
 
     def _get_support_mask(self):
         check_is_fitted(self)
