@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skhscore._hscore import RANK_TOL, check_scorable, shrinkage_value
@@ -209,7 +210,7 @@ def _forward_path(problem, n_steps, level=None, held_out=None):
         n_others = state.rank
         gain, wilks, held = state.add(p)
         pvalue = _partial_pvalue(wilks, problem.n, problem.n_classes, n_others)
-        if level is not None:
+        if level is not None and order:  # the first column is always kept
             n_tests = max(int(eligible.sum()), 1)
             if gain == 0.0 or not (pvalue * n_tests <= level):
                 break
@@ -416,7 +417,8 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
           the number of candidates at that step, is not significant. Backward: elimination
           stops at the first column (the weakest one) whose corrected test is significant.
           A column that adds nothing (collinear with the selected ones) always stops a
-          forward path.
+          forward path. At least one column (the best one) is always kept; its entry in
+          ``pvalues_path_`` says whether it is significant.
         - "auto" with ``cv``: the number of columns with the best held-out score, among all
           lengths of the path.
 
@@ -581,6 +583,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
             The fitted selector.
         """
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype="numeric")
+        type_of_target(y, input_name="y", raise_unknown=True)
         n_features = X.shape[1]
         weights = check_sample_weight(sample_weight, X.shape[0])
         stats = HScoreStatistics.from_arrays(X, y, sample_weight=weights)
@@ -594,7 +597,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
             if request > n_features:
                 raise ValueError(
                     f"n_features_to_select={request} is larger than the number of features "
-                    f"({n_features}): ask for at most {n_features}."
+                    f"(n_features={n_features}): ask for at most {n_features}."
                 )
             size = int(request)
         elif isinstance(request, numbers.Real):
