@@ -446,8 +446,10 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         ``1 - lambda`` is also its partial Pillai trace, the partial eta-squared of j after
         J), ``F = (1 - lambda) / lambda * (n - C - k) / (C - 1)`` on ``(C - 1, n - C - k)``
         degrees of freedom. The p-value is multiplied by the number of candidate columns at
-        that step (Bonferroni), because the greedy tests the best of many. With shrinkage,
-        the same statistic is computed on the shrunk covariance (exact only for a = 0).
+        that step (Bonferroni), because the greedy tests the best of many. Where no test is
+        possible (``n - C - k < 1``), a forward path stops and backward elimination goes
+        on. With shrinkage, the same statistic is computed on the shrunk covariance (exact
+        only for a = 0).
 
     cv : int, cross-validation generator or iterable, default=None
         None: choose the stopping point as ``n_features_to_select`` says, on all the data.
