@@ -480,3 +480,18 @@ def test_inputs_are_not_modified_and_errors_are_clear():
         HScoreFeatureSelector(2).fit(X, np.zeros(50))
     with pytest.raises(ValueError, match="n_features_to_select"):
         HScoreFeatureSelector(0).fit(X, y)
+
+
+@pytest.mark.parametrize("direction, m", [("forward", 6), ("backward", 8)])
+def test_matches_sfs_with_constant_columns(direction, m):
+    # a blank pixel (exactly 0) and a constant 0.3 (not representable: a rounding residual
+    # is left after centring) add nothing: SFS removes them first, lowest index first
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:400, :16], y[:400]
+    assert np.all(X[:, 0] == 0)
+    X = np.column_stack([X, np.full(400, 0.3)])
+    order, support = sfs_path(X, y, m, direction)
+    selector = HScoreFeatureSelector(m, direction=direction).fit(X, y)
+    assert list(selector.selection_order_) == order
+    if direction == "backward":
+        assert order[:2] == [0, 16]
