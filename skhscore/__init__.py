@@ -7,12 +7,14 @@ task.
 """
 
 from skhscore._display import ScoreAccuracyDisplay
+from skhscore._feature_selection import HScoreFeatureSelector
 from skhscore._hscore import h_score
 from skhscore._statistics import HScoreStatistics
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HScoreFeatureSelector",
     "HScoreStatistics",
     "ScoreAccuracyDisplay",
     "__version__",

@@ -4,9 +4,11 @@ scikit-learn moves its developer utilities between releases; keeping them in one
 upgrade touches one file.
 """
 
+from sklearn.base import _fit_context  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Interval,
+    RealNotInt,
     StrOptions,
     validate_params,
 )
