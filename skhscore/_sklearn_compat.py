@@ -10,3 +10,14 @@ from sklearn.utils._param_validation import (  # noqa: F401
     StrOptions,
     validate_params,
 )
+
+# isort: split
+# issue 8: estimator fitting context, and the array API helpers (namespace, device, transfer)
+from sklearn.base import _fit_context  # noqa: F401
+from sklearn.externals.array_api_compat import is_array_api_obj  # noqa: F401
+from sklearn.utils._array_api import (  # noqa: F401
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    _max_precision_float_dtype,
+    get_namespace_and_device,
+)
