@@ -7,8 +7,15 @@ task.
 """
 
 from skhscore._hscore import h_score
+from skhscore._incremental import IncrementalHScore, h_score_from_batches
 from skhscore._statistics import HScoreStatistics
 
 __version__ = "0.1.0"
 
-__all__ = ["HScoreStatistics", "__version__", "h_score"]
+__all__ = [
+    "HScoreStatistics",
+    "__version__",
+    "h_score",
+    "IncrementalHScore",
+    "h_score_from_batches",
+]

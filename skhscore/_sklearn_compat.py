@@ -21,3 +21,4 @@ from sklearn.utils._array_api import (  # noqa: F401
     _max_precision_float_dtype,
     get_namespace_and_device,
 )
+from sklearn.utils._param_validation import Options  # noqa: F401
