@@ -313,6 +313,7 @@ class IncrementalHScore(BaseEstimator):
         check_is_fitted(self)
         key = self.shrinkage
         if self._score_cache is None or self._score_cache[0] != key:
+            self._validate_params()  # shrinkage may have been changed by set_params
             self._score_cache = (key, hscore_from_statistics(self.statistics_, key))
         return self._score_cache[1]
 

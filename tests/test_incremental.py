@@ -216,6 +216,9 @@ def test_score_semantics():
     assert est.score_ == pytest.approx(h_score(X[:80], y[:80]), rel=1e-10)
     est.partial_fit(X[80:], y[80:])
     assert est.score_ == pytest.approx(h_score(X, y), rel=1e-10)
+    with pytest.raises(ValueError, match="shrinkage"):
+        est.set_params(shrinkage=1.5).score_  # noqa: B018
+    est.set_params(shrinkage=None)
     # fit forgets earlier batches
     assert est.fit(X[:50], y[:50]).score_ == pytest.approx(h_score(X[:50], y[:50]), rel=1e-10)
     assert est.n_samples_seen_ == 50
