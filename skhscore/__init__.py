@@ -9,6 +9,7 @@ task.
 from skhscore._display import ScoreAccuracyDisplay
 from skhscore._feature_selection import HScoreFeatureSelector
 from skhscore._hscore import h_score
+from skhscore._incremental import IncrementalHScore, h_score_from_batches
 from skhscore._statistics import HScoreStatistics
 
 __version__ = "0.1.0"
@@ -16,7 +17,9 @@ __version__ = "0.1.0"
 __all__ = [
     "HScoreFeatureSelector",
     "HScoreStatistics",
+    "IncrementalHScore",
     "ScoreAccuracyDisplay",
     "__version__",
     "h_score",
+    "h_score_from_batches",
 ]

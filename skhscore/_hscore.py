@@ -23,6 +23,18 @@ def resolve_statistics(X, y, sample_weight=None, scatter_dtype=np.float64):
                 "weights: pass y=None and sample_weight=None."
             )
         return X
+    from skhscore._dask import is_dask_collection
+
+    if is_dask_collection(X):  # one chunked reduction, the n x k matrix is never gathered
+        from skhscore._dask import dask_statistics
+
+        return dask_statistics(X, y, sample_weight, scatter_dtype=scatter_dtype)
+    from skhscore._array_api import use_array_api
+
+    if use_array_api(X):  # array_api_dispatch on and X a torch / CuPy / ... array
+        from skhscore._array_api import array_api_statistics
+
+        return array_api_statistics(X, y, sample_weight, scatter_dtype=scatter_dtype)
     return HScoreStatistics.from_arrays(
         X, y, sample_weight=sample_weight, scatter_dtype=scatter_dtype
     )
@@ -153,7 +165,9 @@ def h_score(X, y=None, *, shrinkage=None, sample_weight=None):
         Features (one row per sample), e.g. the output of a feature extractor. Integer,
         float32 and sparse input give the same value as float64 dense input. Pass
         precomputed :class:`HScoreStatistics` to score streamed data (then ``y`` and
-        ``sample_weight`` must be None).
+        ``sample_weight`` must be None). A Dask array is reduced block by block; with
+        ``sklearn.set_config(array_api_dispatch=True)`` a torch or CuPy array is reduced on
+        its own device.
     y : array-like of shape (n_samples,)
         Class labels of any sortable type (strings, non-contiguous integers, ...).
     shrinkage : {None, "auto", "oas"} or float in [0, 1], default=None

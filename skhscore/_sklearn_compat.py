@@ -5,9 +5,17 @@ upgrade touches one file.
 """
 
 from sklearn.base import _fit_context  # noqa: F401
+from sklearn.externals.array_api_compat import is_array_api_obj  # noqa: F401
+from sklearn.utils._array_api import (  # noqa: F401
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    _max_precision_float_dtype,
+    get_namespace_and_device,
+)
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Interval,
+    Options,
     RealNotInt,
     StrOptions,
     validate_params,
