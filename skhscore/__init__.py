@@ -6,9 +6,28 @@ linearly. Use it to choose a pre-trained model, a layer or a feature transformer
 task.
 """
 
+from skhscore._features import get_features
+from skhscore._gbc import gbc_score
 from skhscore._hscore import h_score
+from skhscore._logme import logme_score
+from skhscore._source_metrics import leep_score, nce_score
 from skhscore._statistics import HScoreStatistics
+from skhscore._transferability_scorer import (
+    TransferabilityScorer,
+    make_transferability_scorer,
+)
+from skhscore._transrate import transrate_score
 
 __version__ = "0.1.0"
 
 __all__ = ["HScoreStatistics", "__version__", "h_score"]
+__all__ += [
+    "TransferabilityScorer",
+    "gbc_score",
+    "get_features",
+    "leep_score",
+    "logme_score",
+    "make_transferability_scorer",
+    "nce_score",
+    "transrate_score",
+]
