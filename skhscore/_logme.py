@@ -40,61 +40,51 @@ _GRID = np.arange(-18.0, 12.01, 0.25)
 _GOLDEN_STEPS = 64
 
 
-def _max_log_evidence(sigma, base, weights, n, form):
+def _max_log_evidence(sigma, outside, z2, n):
     """Log evidence per sample, maximised over (alpha, beta), averaged over targets.
 
     With ``t = alpha / beta`` fixed, the evidence is maximised by ``beta = n / q(t)`` with
-    ``q(t) = y^T (I + F F^T / t)^-1 y``; the profile is
+    ``q(t) = y^T (I + F F^T / t)^-1 y = outside + sum_i z_i^2 t / (t + s_i)``, where ``s_i``
+    are the non-zero eigenvalues of ``F^T F``, ``z_i`` the projections of ``y`` on the
+    matching left singular vectors of ``F`` and ``outside`` the squared norm of the part of
+    ``y`` outside the range of ``F`` (every term is non-negative: no cancellation). The
+    profile
 
-        L(t) / n = 1/2 log(n / q(t)) - 1/2 - 1/(2n) sum log(1 + s_i / t) - 1/2 log(2 pi),
+        L(t) / n = 1/2 log(n / q(t)) - 1/2 - 1/(2n) sum log(1 + s_i / t) - 1/2 log(2 pi)
 
-    and its stationary points are the fixed points of MacKay's updates (where
-    ``beta = (n - gamma) / ||y - F m||^2`` and ``alpha = gamma / ||m||^2``). ``q`` is
-    ``base + sum_i c_i(t) weights_i`` with ``c_i = -1 / (t + s_i)`` (``form="gram"``: base
-    ``y^T y``, weights ``x_i^2``) or ``c_i = t / (t + s_i)`` (``form="svd"``: base the squared
-    norm of y outside the range of F, weights the squared projections on the left singular
-    vectors). The maximum is located on a grid of t (one matrix product), then refined by a
-    golden-section search per target; a maximum at the edge of the grid is the limit of
-    uninformative features (``t -> infinity``) or of interpolation (``t -> 0``).
+    has as stationary points the fixed points of MacKay's updates (where
+    ``beta = (n - gamma) / ||y - F m||^2`` and ``alpha = gamma / ||m||^2``). Its maximum is
+    located on a grid of t (one matrix product) and refined by a golden-section search per
+    target; a maximum at the edge of the grid is the limit of uninformative features
+    (``t -> infinity``) or of interpolation (``t -> 0``).
 
     Parameters
     ----------
     sigma : ndarray of shape (r,)
-        Non-negative eigenvalues of ``F^T F`` (zero eigenvalues may be left out).
-    base : ndarray of shape (T,)
-    weights : ndarray of shape (r, T)
+        Positive eigenvalues of ``F^T F``.
+    outside : ndarray of shape (T,)
+    z2 : ndarray of shape (r, T)
     n : float
         Number of samples (total weight).
-    form : {"gram", "svd"}
     """
     log2pi = np.log(2 * np.pi)
-    scale = float(sigma.max()) if sigma.size else 0.0
-    if form == "gram":
-        yy = base
-    else:
-        yy = base + weights.sum(axis=0)
-    if scale == 0.0:  # identically zero features: the evidence of y ~ N(0, 1/beta)
-        return float(np.mean(0.5 * np.log(n / yy) - 0.5 - 0.5 * log2pi))
-    tiny_q = np.finfo(np.float64).tiny + 1e-300 * yy
-
-    def coefficients(t):  # t of shape (G,) -> (G, r)
-        d = t[:, None] + sigma[None, :]
-        return -1.0 / d if form == "gram" else t[:, None] / d
+    if sigma.size == 0:  # identically zero features: the evidence of y ~ N(0, 1/beta)
+        return float(np.mean(0.5 * np.log(n / outside) - 0.5 - 0.5 * log2pi))
+    scale = float(sigma.max())
+    tiny_q = np.finfo(np.float64).tiny
 
     def profile_grid(t):  # (G,) -> (G, T)
-        q = np.maximum(base[None, :] + coefficients(t) @ weights, tiny_q)
+        q = np.maximum(outside[None, :] + (t[:, None] / (t[:, None] + sigma)) @ z2, tiny_q)
         logdet = np.sum(np.log1p(sigma[None, :] / t[:, None]), axis=1)
         return 0.5 * np.log(n / q) - (0.5 / n) * logdet[:, None]
 
     def profile_each(t):  # (T,) -> (T,), one t per target
-        d = t[None, :] + sigma[:, None]
-        c = -1.0 / d if form == "gram" else t[None, :] / d
-        q = np.maximum(base + np.sum(c * weights, axis=0), tiny_q)
+        ratio = t[None, :] / (t[None, :] + sigma[:, None])
+        q = np.maximum(outside + np.sum(ratio * z2, axis=0), tiny_q)
         logdet = np.sum(np.log1p(sigma[:, None] / t[None, :]), axis=0)
         return 0.5 * np.log(n / q) - (0.5 / n) * logdet
 
-    grid = scale * 10.0**_GRID
-    values = profile_grid(grid)
+    values = profile_grid(scale * 10.0**_GRID)
     best = np.argmax(values, axis=0)
     lo = np.log10(scale) + _GRID[np.maximum(best - 1, 0)]
     hi = np.log10(scale) + _GRID[np.minimum(best + 1, _GRID.size - 1)]
@@ -119,20 +109,44 @@ def _max_log_evidence(sigma, base, weights, n, form):
     return float(np.mean(refined - 0.5 - 0.5 * log2pi))
 
 
-def _evidence_from_gram(gram, cross, yy, n):
-    """LogME from ``F^T F`` (k x k), ``F^T Y`` (k x T), ``diag(Y^T Y)`` and ``n``."""
+def _evidence_from_gram(gram, cross, yy, n, n_rows):
+    """LogME from ``F^T F`` (k x k), ``F^T Y`` (k x T), ``diag(Y^T Y)`` and ``n``.
+
+    Eigenvalues within rounding of zero (at most ``k * eps`` times the largest) are exact
+    zeros of a rank-deficient ``F^T F``: the part of ``F^T y`` along them is rounding noise
+    and is dropped. ``z_i^2 = x_i^2 / s_i`` with ``x = V^T F^T y``. When the rank equals the
+    number of rows ``n_rows``, every ``y`` lies in the range of ``F``.
+    """
     sigma, vectors = np.linalg.eigh(gram)
-    sigma = np.maximum(sigma, 0.0)
-    return _max_log_evidence(sigma, yy, (vectors.T @ cross) ** 2, n, "gram")
+    keep = sigma > sigma[-1] * gram.shape[0] * np.finfo(np.float64).eps
+    sigma = sigma[keep]
+    z2 = (vectors[:, keep].T @ cross) ** 2 / sigma[:, None]
+    if sigma.size >= n_rows:
+        outside = np.zeros_like(yy)
+    else:
+        outside = np.maximum(yy - z2.sum(axis=0), 0.0)
+    return _max_log_evidence(sigma, outside, z2, n)
 
 
 def _evidence_from_svd(F, Y, n):
-    """LogME from the thin SVD of ``F`` (rows already scaled by sqrt(weight))."""
+    """LogME from the thin SVD of ``F`` (rows already scaled by sqrt(weight)).
+
+    Singular values within rounding of zero (at most ``max(n, k) * eps`` times the largest)
+    are exact zeros: the part of y along them is outside the range of ``F``. That part is
+    computed as an explicit residual (its rounding error is then proportional to its size,
+    which matters: near interpolation the evidence depends on it at the 1e-8 level), and is
+    exactly zero when ``F`` has full row rank.
+    """
     u, s, _ = np.linalg.svd(F, full_matrices=False)
+    keep = s > s[0] * max(F.shape) * np.finfo(np.float64).eps
+    u = u[:, keep]
     z = u.T @ Y  # projections of y on the left singular vectors
-    yy = np.einsum("ij,ij->j", Y, Y)
-    outside = np.maximum(yy - np.einsum("ij,ij->j", z, z), 0.0)  # part of y outside range(F)
-    return _max_log_evidence(s**2, outside, z**2, n, "svd")
+    if u.shape[1] == F.shape[0]:
+        outside = np.zeros(Y.shape[1])
+    else:
+        rest = Y - u @ z
+        outside = np.einsum("ij,ij->j", rest, rest)
+    return _max_log_evidence(s[keep] ** 2, outside, z**2, n)
 
 
 def _classification_targets(y, n_samples, weights):
@@ -284,7 +298,7 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
                 cross += part.T @ ypart
                 gram += part.T @ part
         yy = np.einsum("ij,ij->j", Y, Y if weights is None else Y * weights[:, None])
-        return _evidence_from_gram(gram, cross, yy, n)
+        return _evidence_from_gram(gram, cross, yy, n, n_samples)
 
     F = X.toarray() if sp.issparse(X) else np.asarray(X)
     F = F.astype(np.float64)  # a copy: the caller's array is never touched
@@ -307,4 +321,4 @@ def _logme_from_statistics(stats):
     mean = stats.mean_
     gram = stats.scatter_ + n * np.outer(mean, mean)
     cross = stats.class_sums_.T
-    return _evidence_from_gram(gram, cross, stats.class_weights_, n)
+    return _evidence_from_gram(gram, cross, stats.class_weights_, n, stats.n_samples_seen_)
