@@ -42,7 +42,7 @@ from scipy.stats import kendalltau, weightedtau
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification
 from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataDimensionalityWarning
 from sklearn.kernel_approximation import Nystroem, RBFSampler
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -116,7 +116,9 @@ def zoo(X, semantic, seed=0):
             candidates[f"PCA({q})"] = PCA(n_components=q, random_state=seed).fit_transform(X)
     for q in (5, 20, 50):
         rp = GaussianRandomProjection(n_components=q, random_state=seed)
-        candidates[f"RP({q})"] = rp.fit_transform(X)
+        with warnings.catch_warnings():  # wider than the input on wine: kept, rank k
+            warnings.simplefilter("ignore", DataDimensionalityWarning)
+            candidates[f"RP({q})"] = rp.fit_transform(X)
     for q in (50, 200):
         rbf = RBFSampler(gamma=1.0 / k, n_components=q, random_state=seed)
         candidates[f"RBF({q})"] = rbf.fit_transform(X)
