@@ -12,15 +12,15 @@ MacKay's updates ``gamma = sum beta s_i / (alpha + beta s_i)``, ``alpha = gamma 
 ``beta = (n - gamma) / ||y - F m||^2`` (``s_i`` the eigenvalues of ``F^T F``), averaged over
 the target columns.
 
-Everything depends on ``(F, y)`` only through ``F^T F``, ``F^T y``, ``y^T y`` and ``n``. With
-``t = alpha / beta`` and ``x = V^T F^T y`` (``V`` the eigenvectors of ``F^T F``):
-
-    gamma = sum s_i / (s_i + t),    ||m||^2 = sum x_i^2 / (s_i + t)^2,
-    ||y - F m||^2 = y^T y - sum x_i^2 (2 t + s_i) / (s_i + t)^2,
-    k/2 log alpha - 1/2 log det(alpha I + beta F^T F) = -1/2 sum log(1 + s_i / t),
-
-so eigenvalues that are zero (all ``k - n`` of them when ``n < k``) drop out exactly instead of
-being forgotten (the reference implementation's bug when n < k, thuml/LogME issue #23).
+Everything depends on ``(F, y)`` only through ``F^T F``, ``F^T y``, ``y^T y`` and ``n``. For a
+fixed ``t = alpha / beta`` the evidence is maximised by ``beta = n / q(t)`` with
+``q(t) = y^T (I + F F^T / t)^-1 y``, and ``k/2 log alpha - 1/2 log det(alpha I + beta F^T F)
+= -1/2 sum log(1 + s_i / t)``: zero eigenvalues (all ``k - n`` of them when ``n < k``) drop
+out exactly instead of being forgotten (the reference implementation's bug when n < k,
+thuml/LogME issue #23). The stationary points of this 1-D profile are the fixed points of
+MacKay's updates; its maximum is the score, which is also the limit of the evidence when the
+maximum lies at ``t -> infinity`` (uninformative features) or ``t -> 0`` (interpolation),
+where the fixed-point iteration runs away instead of converging.
 When ``n > k`` the k x k Gram matrix comes from :class:`HScoreStatistics` (centred scatter
 plus ``n mean mean^T``; class sums are ``F^T y``), so streamed statistics give the same score.
 When ``n <= k`` the thin SVD of ``F`` gives the same quantities more accurately.
@@ -226,11 +226,15 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
     streamed :class:`HScoreStatistics` give the same score; otherwise from the thin SVD of
     ``F``. In both regimes the ``n_features - rank`` zero eigenvalues of ``F^T F`` are
     accounted for exactly, which the reference implementation's default solver gets wrong
-    when ``n_samples < n_features`` (thuml/LogME issue #23). The fixed point is iterated from
-    ``alpha = beta = 1`` until ``alpha / beta`` changes by less than 1e-10 relative (the
-    reference stops after at most 11 iterations at 1e-3, which can differ in the third
-    digit). Labels are encoded with ``np.unique``: only the classes present are targets
-    (labels such as ``{0, 5, 9}`` do not create empty classes).
+    when ``n_samples < n_features`` (thuml/LogME issue #23). The maximum over
+    ``t = alpha / beta`` (with ``beta`` in closed form) is found by a grid and a golden-section
+    search rather than by iterating the fixed point from ``alpha = beta = 1``: the value is
+    the same where the iteration converges (the reference stops after at most 11 iterations
+    at a 1e-3 relative change, which can differ in the third digit), and where it runs away
+    to ``t -> infinity`` or ``t -> 0`` the score is the limit of the evidence. With
+    statistics and ``n_samples <= n_features`` the Gram route loses some digits near
+    interpolation (pass the arrays instead). Labels are encoded with ``np.unique``: only the
+    classes present are targets (labels such as ``{0, 5, 9}`` do not create empty classes).
 
     LogME is invariant to multiplying the features by a non-zero constant, to any
     orthogonal transformation of the feature space, to the order of the samples and to
