@@ -8,9 +8,18 @@ task.
 
 from skhscore._display import ScoreAccuracyDisplay
 from skhscore._feature_selection import HScoreFeatureSelector
+from skhscore._features import get_features
+from skhscore._gbc import gbc_score
 from skhscore._hscore import h_score
 from skhscore._incremental import IncrementalHScore, h_score_from_batches
+from skhscore._logme import logme_score
+from skhscore._source_metrics import leep_score, nce_score
 from skhscore._statistics import HScoreStatistics
+from skhscore._transferability_scorer import (
+    TransferabilityScorer,
+    make_transferability_scorer,
+)
+from skhscore._transrate import transrate_score
 
 __version__ = "0.1.0"
 
@@ -19,7 +28,15 @@ __all__ = [
     "HScoreStatistics",
     "IncrementalHScore",
     "ScoreAccuracyDisplay",
+    "TransferabilityScorer",
     "__version__",
+    "gbc_score",
+    "get_features",
     "h_score",
     "h_score_from_batches",
+    "leep_score",
+    "logme_score",
+    "make_transferability_scorer",
+    "nce_score",
+    "transrate_score",
 ]
