@@ -7,8 +7,12 @@ task.
 """
 
 from skhscore._hscore import h_score
+from skhscore._significance import HScoreTestResult, h_score_test
 from skhscore._statistics import HScoreStatistics
+from skhscore._targets import CrossMomentStatistics
+from skhscore._transferability import transferability
 
 __version__ = "0.1.0"
 
 __all__ = ["HScoreStatistics", "__version__", "h_score"]
+__all__ += ["CrossMomentStatistics", "HScoreTestResult", "h_score_test", "transferability"]
