@@ -28,8 +28,9 @@ def resolve_statistics(X, y, sample_weight=None, scatter_dtype=np.float64, targe
     """
     if isinstance(X, (HScoreStatistics, CrossMomentStatistics)):
         if y is not None or sample_weight is not None:
+            held = "labels" if isinstance(X, HScoreStatistics) else "targets"
             raise ValueError(
-                f"When X is a {type(X).__name__} object it already holds the targets and "
+                f"When X is a {type(X).__name__} object it already holds the {held} and "
                 "weights: pass y=None and sample_weight=None."
             )
         if isinstance(X, HScoreStatistics) and target in ("regression", "multilabel"):

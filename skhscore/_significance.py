@@ -213,35 +213,44 @@ def _class_null(Z, codes, n_classes, w, n_permutations, rng):
 
 
 def _regression_null(Zx, Y, cross, w, n_permutations, rng):
-    """Scores of the permuted targets (and of the observed one, first)."""
+    """Scores of the permuted targets (and of the observed one, first).
+
+    Unweighted, the whitened targets are computed once and each permutation costs one
+    (rank_x x n) by (n x rank_y) product. With weights the permuted targets meet other
+    weights, so their weighted mean and scatter are recomputed per permutation (a batched
+    q x q eigendecomposition, with the pseudo-inverse semantics of the engine).
+    """
     n_rows = Zx.shape[0]
-    y = np.ldexp(Y, -cross._y_exp)
     columns, norms, factor = cross._target_whitener()
-    y = y[:, columns] / norms
+    y = np.ldexp(Y, -cross._y_exp)[:, columns] / norms
     scores = np.empty(n_permutations + 1)
     if w is None:
         Zy = solve_triangular(factor, (y - y.mean(axis=0)).T, lower=True).T
         Zy -= Zy.mean(axis=0)
-        batch = max(1, _BATCH_ELEMENTS // max(1, n_rows * Zy.shape[1]))
-        done = 0
-        while done < n_permutations + 1:
-            size = min(batch, n_permutations + 1 - done)
-            perms = _permutations(rng, n_rows, size)
-            if done == 0:
-                perms[0] = np.arange(n_rows)
+    batch = max(1, _BATCH_ELEMENTS // max(1, n_rows * y.shape[1]))
+    done = 0
+    while done < n_permutations + 1:
+        size = min(batch, n_permutations + 1 - done)
+        perms = _permutations(rng, n_rows, size)
+        if done == 0:
+            perms[0] = np.arange(n_rows)
+        if w is None:
             products = Zx.T @ Zy[perms]  # (size, rank_x, rank_y)
             scores[done : done + size] = np.einsum("bij,bij->b", products, products)
-            done += size
-        return scores[0], scores[1:]
-    total = w.sum()
-    ones = np.ones(y.shape[1], dtype=bool)
-    for b in range(n_permutations + 1):
-        yp = y if b == 0 else y[rng.permutation(n_rows)]
-        yc = yp - (w @ yp) / total
-        wy = yc * w[:, None]
-        cols, nrm, fac = pivoted_whitener(yc.T @ wy, ones)
-        M = solve_triangular(fac, (Zx.T @ wy)[:, cols].T / nrm[:, None], lower=True)
-        scores[b] = np.sum(M**2)
+        else:
+            yp = y[perms]  # (size, n, q)
+            yp = yp - (w @ yp / w.sum())[:, None, :]
+            wy = yp * w[:, None]
+            y_scatter = np.swapaxes(yp, 1, 2) @ wy  # (size, q, q)
+            cross_p = Zx.T @ wy  # (size, rank_x, q)
+            scale = np.sqrt(np.einsum("bii->bi", y_scatter))
+            corr = y_scatter / (scale[:, :, None] * scale[:, None, :])
+            eigval, eigvec = np.linalg.eigh(corr)
+            keep = eigval > 1e-10 * eigval[:, -1:]
+            rotated = (cross_p / scale[:, None, :]) @ eigvec  # (size, rank_x, q)
+            inverse = np.where(keep, 1.0 / np.where(keep, eigval, 1.0), 0.0)
+            scores[done : done + size] = np.einsum("bij,bj->b", rotated**2, inverse)
+        done += size
     return scores[0], scores[1:]
 
 
