@@ -649,3 +649,28 @@ def test_no_warning_on_regular_data():
         warnings.simplefilter("error")
         h_score_test(X, y)
         h_score_test(X, y, method="permutation", n_permutations=99, random_state=0)
+
+
+def test_sparse_pandas_and_inputs_never_modified():
+    import pandas as pd
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    Y = (X[:, :3] + rng.normal(size=(60, 3)) > 0).astype(float)
+    y = np.arange(60) % 3
+    w = rng.uniform(0.5, 2.0, size=60)
+    copies = [a.copy() for a in (X, Y, y, w)]
+    expected = h_score(X, Y, target="multilabel")
+    assert h_score(X, sp.csr_matrix(Y), target="multilabel") == pytest.approx(expected)
+    assert h_score(sp.csr_matrix(X), Y, target="multilabel") == pytest.approx(expected)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    assert h_score(frame, pd.DataFrame(Y), target="multilabel") == pytest.approx(expected)
+    h_score_test(X, y, sample_weight=w, method="permutation", n_permutations=19)
+    h_score_test(
+        X, Y, target="regression", sample_weight=w, method="permutation", n_permutations=19
+    )
+    h_score(X, Y, target="regression", shrinkage="auto", adjusted=True, sample_weight=w)
+    transferability(X, X[:, :2], y, sample_weight=w)
+    for original, now in zip(copies, (X, Y, y, w), strict=True):
+        np.testing.assert_array_equal(original, now)
