@@ -13,8 +13,11 @@ from skhscore._gbc import gbc_score
 from skhscore._hscore import h_score
 from skhscore._incremental import IncrementalHScore, h_score_from_batches
 from skhscore._logme import logme_score
+from skhscore._significance import HScoreTestResult, h_score_test
 from skhscore._source_metrics import leep_score, nce_score
 from skhscore._statistics import HScoreStatistics
+from skhscore._targets import CrossMomentStatistics
+from skhscore._transferability import transferability
 from skhscore._transferability_scorer import (
     TransferabilityScorer,
     make_transferability_scorer,
@@ -24,8 +27,10 @@ from skhscore._transrate import transrate_score
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrossMomentStatistics",
     "HScoreFeatureSelector",
     "HScoreStatistics",
+    "HScoreTestResult",
     "IncrementalHScore",
     "ScoreAccuracyDisplay",
     "TransferabilityScorer",
@@ -34,9 +39,11 @@ __all__ = [
     "get_features",
     "h_score",
     "h_score_from_batches",
+    "h_score_test",
     "leep_score",
     "logme_score",
     "make_transferability_scorer",
     "nce_score",
+    "transferability",
     "transrate_score",
 ]

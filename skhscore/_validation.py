@@ -58,12 +58,13 @@ def check_labels(y, n_samples=None):
         raise ValueError(
             "y looks continuous (float values that are not whole numbers), but the "
             "H-score needs class labels. Pass the class of each sample, or encode a "
-            "continuous target into bins first."
+            "continuous target into bins first, or score it as a regression target with "
+            "target='regression'."
         )
     if kind in ("multilabel-indicator", "multiclass-multioutput"):
         raise ValueError(
             f"y is a {kind} target, but h_score needs exactly one class label per "
-            "sample (a 1-D array)."
+            "sample (a 1-D array). For a multi-hot label matrix pass target='multilabel'."
         )
     if kind not in ("binary", "multiclass"):
         raise ValueError(f"y of type {kind!r} cannot be used as class labels.")
