@@ -362,19 +362,13 @@ class IncrementalHScore(BaseEstimator):
 
         Returns
         -------
-        result : object
-            The result object of :func:`skhscore.h_score_test`.
+        result : HScoreTestResult
+            The result of :func:`skhscore.h_score_test`.
         """
-        check_is_fitted(self)
-        import skhscore
+        from skhscore._significance import h_score_test
 
-        test = getattr(skhscore, "h_score_test", None)
-        if test is None:
-            raise NotImplementedError(
-                "This version of skhscore has no h_score_test; upgrade skhscore for the "
-                "significance test of the H-score."
-            )
-        return test(self.statistics_)
+        check_is_fitted(self)
+        return h_score_test(self.statistics_)
 
 
 # ---------------------------------------------------------------------- feeding batches
