@@ -8,9 +8,11 @@ task.
 
 from skhscore._hscore import h_score
 from skhscore._scorer import HScoreScorer, make_hscore_scorer
+from skhscore._selector import TransferabilitySelector
 from skhscore._statistics import HScoreStatistics
 
 __version__ = "0.1.0"
 
 __all__ = ["HScoreStatistics", "__version__", "h_score"]
 __all__ += ["HScoreScorer", "make_hscore_scorer"]
+__all__ += ["TransferabilitySelector"]

@@ -4,10 +4,17 @@ scikit-learn moves its developer utilities between releases; keeping them in one
 upgrade touches one file.
 """
 
+from sklearn.base import _fit_context  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Interval,
     StrOptions,
     validate_parameter_constraints,
     validate_params,
+)
+from sklearn.utils._set_output import _safe_set_output  # noqa: F401
+from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
+from sklearn.utils.validation import (  # noqa: F401
+    _check_feature_names_in,
+    _check_method_params,
 )
