@@ -394,3 +394,24 @@ def test_routing_off_weights_and_groups():
             expected, rel=1e-10
         )
     np.testing.assert_allclose(selector.best_transformer_.mean_, np.average(X, axis=0, weights=w))
+
+
+def test_routing_through_a_pipeline():
+    X, y = load_wine(return_X_y=True)
+    w = np.random.default_rng(5).uniform(0.2, 3.0, len(y))
+    with config_context(enable_metadata_routing=True):
+        selector = TransferabilitySelector(
+            [("scaled", StandardScaler().set_fit_request(sample_weight=True)), ("pca", PCA(3))],
+            scoring=HScoreScorer().set_score_request(sample_weight=True),
+            cv=3,
+        )
+        pipe = make_pipeline(
+            selector, LogisticRegression(max_iter=5000).set_fit_request(sample_weight=True)
+        ).fit(X, y, sample_weight=w)
+    fitted = pipe[0]
+    for fold, (_, test) in enumerate(StratifiedKFold(3).split(X, y)):
+        expected = h_score(X[test], y[test], sample_weight=w[test])  # H is affine invariant
+        assert fitted.cv_results_[f"split{fold}_test_score"][0] == pytest.approx(
+            expected, rel=1e-9
+        )
+    np.testing.assert_allclose(fitted.best_transformer_.mean_, np.average(X, axis=0, weights=w))
