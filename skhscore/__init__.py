@@ -13,6 +13,8 @@ from skhscore._gbc import gbc_score
 from skhscore._hscore import h_score
 from skhscore._incremental import IncrementalHScore, h_score_from_batches
 from skhscore._logme import logme_score
+from skhscore._scorer import HScoreScorer, make_hscore_scorer
+from skhscore._selector import TransferabilitySelector
 from skhscore._significance import HScoreTestResult, h_score_test
 from skhscore._source_metrics import leep_score, nce_score
 from skhscore._statistics import HScoreStatistics
@@ -29,11 +31,13 @@ __version__ = "0.1.0"
 __all__ = [
     "CrossMomentStatistics",
     "HScoreFeatureSelector",
+    "HScoreScorer",
     "HScoreStatistics",
     "HScoreTestResult",
     "IncrementalHScore",
     "ScoreAccuracyDisplay",
     "TransferabilityScorer",
+    "TransferabilitySelector",
     "__version__",
     "gbc_score",
     "get_features",
@@ -42,6 +46,7 @@ __all__ = [
     "h_score_test",
     "leep_score",
     "logme_score",
+    "make_hscore_scorer",
     "make_transferability_scorer",
     "nce_score",
     "transferability",

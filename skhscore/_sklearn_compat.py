@@ -18,5 +18,12 @@ from sklearn.utils._param_validation import (  # noqa: F401
     Options,
     RealNotInt,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
+)
+from sklearn.utils._set_output import _safe_set_output  # noqa: F401
+from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
+from sklearn.utils.validation import (  # noqa: F401
+    _check_feature_names_in,
+    _check_method_params,
 )

@@ -1,0 +1,425 @@
+"""Scorer objects: a transferability metric of an estimator's features, for sklearn workflows.
+
+A scorer here is a plain callable ``scorer(estimator, X, y)`` (scikit-learn's documented
+contract for ``scoring=``): it takes the features the fitted estimator produces for ``X``
+and scores them against ``y`` with a metric function such as :func:`~skhscore.h_score`.
+It does not subclass scikit-learn's private scorer classes, whose signatures change between
+releases.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import is_classifier, is_regressor
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from skhscore._hscore import h_score
+from skhscore._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
+
+__all__ = ["HScoreScorer", "make_hscore_scorer"]
+
+
+def _describe(obj):
+    """A short, readable name for a callable or an object (used in reprs and errors)."""
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    return name if name is not None else repr(obj)
+
+
+def _unwrap_search(estimator):
+    """The best estimator of a fitted search (GridSearchCV, ...), else the estimator."""
+    while not isinstance(estimator, Pipeline) and hasattr(estimator, "best_estimator_"):
+        estimator = estimator.best_estimator_
+    return estimator
+
+
+def get_features(estimator, X, feature_getter="auto"):
+    """Return the features a fitted ``estimator`` produces for ``X``.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A transformer, a Pipeline, or a fitted search (GridSearchCV, ...) around one.
+    X : array-like of shape (n_samples, n_features)
+        The input of the estimator.
+    feature_getter : "auto", str or callable, default="auto"
+        "auto": for a Pipeline ending in a classifier or regressor, the features that reach
+        its final step (``pipe[:-1].transform(X)``, or ``X`` for a one-step pipeline);
+        otherwise ``estimator.transform(X)``. A string names a step of a Pipeline: the
+        output of that step. A callable is called as ``feature_getter(estimator, X)``.
+
+    Returns
+    -------
+    features : array-like of shape (n_samples, n_output_features)
+    """
+    if callable(feature_getter):
+        return feature_getter(estimator, X)
+    estimator = _unwrap_search(estimator)
+    if feature_getter == "auto":
+        if isinstance(estimator, Pipeline) and (
+            is_classifier(estimator) or is_regressor(estimator)
+        ):
+            head = estimator[:-1]  # shares the fitted steps: nothing is refitted
+            return head.transform(X) if len(head) else X
+        if hasattr(estimator, "transform"):
+            return estimator.transform(X)
+        kind = (
+            "classifier"
+            if is_classifier(estimator)
+            else "regressor"
+            if is_regressor(estimator)
+            else "estimator"
+        )
+        raise TypeError(
+            f"Cannot get features from {type(estimator).__name__}: it is a {kind} without "
+            "a transform method and not a Pipeline ending in a classifier or regressor. "
+            "Score a transformer or a Pipeline (e.g. make_pipeline(StandardScaler(), "
+            "PCA(16), LogisticRegression()) scores the PCA features), or pass "
+            "feature_getter=callable(estimator, X) returning the features."
+        )
+    # a step name
+    if not isinstance(estimator, Pipeline):
+        raise TypeError(
+            f"feature_getter={feature_getter!r} names a Pipeline step, but the estimator "
+            f"is a {type(estimator).__name__}, not a Pipeline. Use feature_getter='auto' or "
+            "a callable(estimator, X)."
+        )
+    names = [name for name, _ in estimator.steps]
+    if feature_getter not in names:
+        raise ValueError(
+            f"feature_getter={feature_getter!r} is not a step of the pipeline; its steps "
+            f"are {names}."
+        )
+    head = estimator[: names.index(feature_getter) + 1]
+    last = head.steps[-1][1]
+    if last != "passthrough" and last is not None and not hasattr(last, "transform"):
+        raise TypeError(
+            f"Step {feature_getter!r} ({type(last).__name__}) has no transform method, so "
+            "it produces no features to score. Name a step before it, or use "
+            "feature_getter='auto' to score the features that reach the final step."
+        )
+    return head.transform(X)
+
+
+class _FeatureScorer:
+    """Base of the scorers: features of a fitted estimator, scored by a metric function.
+
+    Subclasses define ``_metric()`` returning ``(function, kwargs)``; the function is called
+    as ``function(features, y, **kwargs, sample_weight=...)`` and must return a float,
+    greater is better. Everything else (features, routing, pickling, errors) lives here, so
+    a new metric only needs a subclass.
+    """
+
+    _requires_classes = True
+
+    def _metric(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _init_params(self):  # pragma: no cover - abstract
+        """``(name, value, default)`` of each constructor parameter, for the repr."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        shown = []
+        for name, value, default in self._init_params():
+            if value is default or (
+                isinstance(value, str | bool | Real | type(None)) and value == default
+            ):
+                continue
+            shown.append(f"{name}={_describe(value) if callable(value) else repr(value)}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def _check_target(self, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y: it measures how much label "
+                "information the estimator's features carry. Pass the labels "
+                "(cross_val_score(estimator, X, y, ...), GridSearchCV(...).fit(X, y))."
+            )
+        if not self._requires_classes:
+            return
+        y_array = np.asarray(y)
+        if y_array.ndim == 1 and y_array.shape[0] > 0:
+            classes = np.unique(y_array)
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    f"{type(self).__name__} got labels with a single class "
+                    f"({classes[0]!r}), so no features can separate them. In a "
+                    "cross-validation this means the folds are not stratified: an int cv "
+                    "with a transformer, or a pipeline that does not end in a "
+                    "classifier, gives unshuffled KFold, whose folds hold one class "
+                    "each on sorted data. Pass cv=StratifiedKFold(n_splits=5, "
+                    "shuffle=True, random_state=0) from sklearn.model_selection."
+                )
+
+    def __call__(self, estimator, X, y=None, sample_weight=None):
+        """Score the features ``estimator`` produces for ``X`` against ``y``.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            A transformer or a Pipeline (see ``feature_getter``).
+        X : array-like of shape (n_samples, n_features)
+            Input of the estimator (e.g. a held-out fold).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the metric.
+
+        Returns
+        -------
+        score : float
+            Greater is better.
+        """
+        self._check_target(y)
+        features = get_features(estimator, X, self.feature_getter)
+        function, kwargs = self._metric()
+        if sample_weight is not None:
+            kwargs = {**kwargs, "sample_weight": sample_weight}
+        return float(function(features, y, **kwargs))
+
+    # --- metadata routing -------------------------------------------------------------
+    def set_score_request(self, *, sample_weight=None):
+        """Request ``sample_weight`` when the scorer is called by a router.
+
+        Only available with ``sklearn.set_config(enable_metadata_routing=True)``; see
+        scikit-learn's User Guide on metadata routing.
+
+        Parameters
+        ----------
+        sample_weight : bool, str or None, default=None
+            True: the scorer receives ``sample_weight``; False: it does not; None: passing
+            it raises an error; a string: the scorer receives the metadata of that name
+            as its ``sample_weight``.
+
+        Returns
+        -------
+        self : object
+            The scorer, with the request updated.
+        """
+        if not get_config()["enable_metadata_routing"]:
+            raise RuntimeError(
+                "set_score_request is only available when metadata routing is enabled: "
+                "call sklearn.set_config(enable_metadata_routing=True) first. With routing "
+                "off, GridSearchCV.fit(X, y, sample_weight=w) forwards the weights to this "
+                "scorer without any request."
+            )
+        request = MetadataRequest(owner=self)
+        request.score.add_request(param="sample_weight", alias=sample_weight)
+        self._metadata_request = request
+        return self
+
+    def get_metadata_routing(self):
+        """The metadata this scorer requests: ``sample_weight`` for its ``score`` call.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
+            Unset (None) until :meth:`set_score_request` is called.
+        """
+        if hasattr(self, "_metadata_request"):
+            return self._metadata_request
+        request = MetadataRequest(owner=self)
+        request.score.add_request(param="sample_weight", alias=None)
+        return request
+
+    def _accept_sample_weight(self):
+        # Duck-typed hook read by sklearn's _MultimetricScorer and BaseSearchCV when metadata
+        # routing is off (scikit-learn issue #31599: a dict of custom scorers plus
+        # fit(..., sample_weight=w) raises AttributeError without it).
+        return True
+
+
+class HScoreScorer(_FeatureScorer):
+    """H-score of an estimator's features, as a scorer for scikit-learn workflows.
+
+    A plain, stateless, picklable callable ``scorer(estimator, X, y)`` returning
+    :func:`~skhscore.h_score` of the features the fitted ``estimator`` produces for ``X``
+    (greater is better). Pass it as ``scoring=`` to ``cross_val_score``,
+    ``cross_validate``, ``GridSearchCV``, ``RandomizedSearchCV``, ``validation_curve``,
+    ``permutation_importance`` or ``SequentialFeatureSelector``, alone or in a dict of
+    scorers. It scores features, so no classifier has to be trained: a pipeline ending in
+    a transformer is enough.
+
+    Read more in the :ref:`User Guide <scorer>`.
+
+    Parameters
+    ----------
+    feature_getter : "auto", str or callable, default="auto"
+        How the features are obtained from the fitted estimator:
+
+        - "auto": for a Pipeline ending in a classifier or regressor, the features that
+          reach its final step (``pipe[:-1].transform(X)``, or ``X`` itself for a one-step
+          pipeline), so ``make_pipeline(PCA(16), LogisticRegression())`` is scored on the
+          PCA features, not on the classifier (also for a final
+          LinearDiscriminantAnalysis, which has a transform of its own); otherwise
+          ``estimator.transform(X)``. A fitted search (GridSearchCV, ...) is replaced by
+          its ``best_estimator_``.
+        - a string: the name of a Pipeline step, whose output is scored (an intermediate
+          layer of the pipeline).
+        - a callable ``feature_getter(estimator, X)`` returning the features.
+    shrinkage : {None, "auto", "oas"} or float in [0, 1], default=None
+        Passed to :func:`~skhscore.h_score`: None is the paper's estimator, the others
+        shrink the feature covariance (the regularized H-score), which corrects the bias
+        of the plain score towards wide features on small samples.
+    adjusted : bool, default=False
+        Passed to :func:`~skhscore.h_score`: True gives the chance-adjusted H-score.
+    normalize : str or None, default=None
+        Passed to :func:`~skhscore.h_score` (e.g. "classes" for H / (C - 1)).
+
+    See Also
+    --------
+    make_hscore_scorer : the same scorer from a factory function.
+    h_score : the metric on a feature matrix.
+
+    Notes
+    -----
+    Only the parameters that differ from their defaults are passed to ``h_score``.
+
+    With an int ``cv``, scikit-learn splits a transformer or a pipeline ending in a
+    transformer with unshuffled, unstratified ``KFold``: on data sorted by class the
+    test folds then hold one class each, and the scorer raises an error (which
+    ``GridSearchCV`` turns into ``nan`` with a warning). Pass
+    ``cv=StratifiedKFold(n_splits, shuffle=True, random_state=0)``.
+
+    Metadata routing: with ``sklearn.set_config(enable_metadata_routing=True)``, call
+    ``scorer.set_score_request(sample_weight=True)`` to receive ``sample_weight``; with
+    routing off, ``GridSearchCV.fit(X, y, sample_weight=w)`` forwards the test fold's
+    weights to it (also inside a dict of scorers).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.model_selection import StratifiedKFold, cross_val_score
+    >>> from skhscore import HScoreScorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scorer = HScoreScorer()
+    >>> scorer
+    HScoreScorer()
+    >>> cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    >>> scores = cross_val_score(PCA(2), X, y, scoring=scorer, cv=cv)
+    >>> scores.shape
+    (3,)
+    >>> HScoreScorer(shrinkage="auto")
+    HScoreScorer(shrinkage='auto')
+    """
+
+    _parameter_constraints = {
+        "feature_getter": [StrOptions({"auto"}), str, callable],
+        "shrinkage": [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")],
+        "adjusted": ["boolean"],
+        "normalize": [None, str],
+    }
+
+    def __init__(self, *, feature_getter="auto", shrinkage=None, adjusted=False, normalize=None):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {
+                "feature_getter": feature_getter,
+                "shrinkage": shrinkage,
+                "adjusted": adjusted,
+                "normalize": normalize,
+            },
+            caller_name=type(self).__name__,
+        )
+        self.feature_getter = feature_getter
+        self.shrinkage = shrinkage
+        self.adjusted = adjusted
+        self.normalize = normalize
+
+    def _init_params(self):
+        return [
+            ("feature_getter", self.feature_getter, "auto"),
+            ("shrinkage", self.shrinkage, None),
+            ("adjusted", self.adjusted, False),
+            ("normalize", self.normalize, None),
+        ]
+
+    def _metric(self):
+        # Only what differs from h_score's defaults is passed, so the scorer works with any
+        # h_score that has at least the options it is asked to use. ``h_score`` is looked up
+        # in this module at call time.
+        kwargs = {}
+        if self.shrinkage is not None:
+            kwargs["shrinkage"] = self.shrinkage
+        if self.adjusted:
+            kwargs["adjusted"] = True
+        if self.normalize is not None:
+            kwargs["normalize"] = self.normalize
+        return h_score, kwargs
+
+
+class _MetricScorer(_FeatureScorer):
+    """Any metric ``metric(features, y, **kwargs)`` of an estimator's features, as a scorer.
+
+    The generic sibling of :class:`HScoreScorer`, for the other transferability metrics
+    (LogME, LEEP, NCE, ...): ``_MetricScorer(logme, feature_getter="auto", **kwargs)``.
+    The metric must be a module-level function (so the scorer pickles) returning a float,
+    greater is better, and accept ``sample_weight`` if weights are to be routed to it.
+    """
+
+    def __init__(self, metric, *, feature_getter="auto", requires_classes=True, **kwargs):
+        if not callable(metric):
+            raise TypeError(f"metric must be a callable(features, y, ...), got {metric!r}.")
+        validate_parameter_constraints(
+            {"feature_getter": [StrOptions({"auto"}), str, callable]},
+            {"feature_getter": feature_getter},
+            caller_name=type(self).__name__,
+        )
+        self.metric = metric
+        self.feature_getter = feature_getter
+        self.requires_classes = requires_classes
+        self.kwargs = kwargs
+
+    @property
+    def _requires_classes(self):
+        return self.requires_classes
+
+    def _init_params(self):
+        return [
+            ("metric", self.metric, None),
+            ("feature_getter", self.feature_getter, "auto"),
+            *((name, value, object()) for name, value in self.kwargs.items()),
+        ]
+
+    def _metric(self):
+        return self.metric, dict(self.kwargs)
+
+
+def make_hscore_scorer(*, feature_getter="auto", shrinkage=None, adjusted=False, normalize=None):
+    """Make an H-score scorer: ``HScoreScorer`` with the given options.
+
+    Parameters
+    ----------
+    feature_getter : "auto", str or callable, default="auto"
+        How to get the features out of the fitted estimator; see :class:`HScoreScorer`.
+    shrinkage : {None, "auto", "oas"} or float in [0, 1], default=None
+        Covariance shrinkage, passed to :func:`~skhscore.h_score`.
+    adjusted : bool, default=False
+        Chance-adjusted H-score, passed to :func:`~skhscore.h_score`.
+    normalize : str or None, default=None
+        Normalisation, passed to :func:`~skhscore.h_score`.
+
+    Returns
+    -------
+    scorer : HScoreScorer
+        A callable ``scorer(estimator, X, y)``, greater is better.
+
+    See Also
+    --------
+    HScoreScorer : the scorer class.
+
+    Examples
+    --------
+    >>> from skhscore import make_hscore_scorer
+    >>> make_hscore_scorer(shrinkage="auto", feature_getter="pca")
+    HScoreScorer(feature_getter='pca', shrinkage='auto')
+    """
+    return HScoreScorer(
+        feature_getter=feature_getter,
+        shrinkage=shrinkage,
+        adjusted=adjusted,
+        normalize=normalize,
+    )
