@@ -7,99 +7,32 @@ It does not subclass scikit-learn's private scorer classes, whose signatures cha
 releases.
 """
 
+import inspect
 from numbers import Real
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import is_classifier, is_regressor
-from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from skhscore._features import get_features
 from skhscore._hscore import h_score
 from skhscore._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
 
 __all__ = ["HScoreScorer", "make_hscore_scorer"]
 
 
+def _accepts(function, name):
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return True
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 def _describe(obj):
     """A short, readable name for a callable or an object (used in reprs and errors)."""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     return name if name is not None else repr(obj)
-
-
-def _unwrap_search(estimator):
-    """The best estimator of a fitted search (GridSearchCV, ...), else the estimator."""
-    while not isinstance(estimator, Pipeline) and hasattr(estimator, "best_estimator_"):
-        estimator = estimator.best_estimator_
-    return estimator
-
-
-def get_features(estimator, X, feature_getter="auto"):
-    """Return the features a fitted ``estimator`` produces for ``X``.
-
-    Parameters
-    ----------
-    estimator : fitted estimator
-        A transformer, a Pipeline, or a fitted search (GridSearchCV, ...) around one.
-    X : array-like of shape (n_samples, n_features)
-        The input of the estimator.
-    feature_getter : "auto", str or callable, default="auto"
-        "auto": for a Pipeline ending in a classifier or regressor, the features that reach
-        its final step (``pipe[:-1].transform(X)``, or ``X`` for a one-step pipeline);
-        otherwise ``estimator.transform(X)``. A string names a step of a Pipeline: the
-        output of that step. A callable is called as ``feature_getter(estimator, X)``.
-
-    Returns
-    -------
-    features : array-like of shape (n_samples, n_output_features)
-    """
-    if callable(feature_getter):
-        return feature_getter(estimator, X)
-    estimator = _unwrap_search(estimator)
-    if feature_getter == "auto":
-        if isinstance(estimator, Pipeline) and (
-            is_classifier(estimator) or is_regressor(estimator)
-        ):
-            head = estimator[:-1]  # shares the fitted steps: nothing is refitted
-            return head.transform(X) if len(head) else X
-        if hasattr(estimator, "transform"):
-            return estimator.transform(X)
-        kind = (
-            "classifier"
-            if is_classifier(estimator)
-            else "regressor"
-            if is_regressor(estimator)
-            else "estimator"
-        )
-        raise TypeError(
-            f"Cannot get features from {type(estimator).__name__}: it is a {kind} without "
-            "a transform method and not a Pipeline ending in a classifier or regressor. "
-            "Score a transformer or a Pipeline (e.g. make_pipeline(StandardScaler(), "
-            "PCA(16), LogisticRegression()) scores the PCA features), or pass "
-            "feature_getter=callable(estimator, X) returning the features."
-        )
-    # a step name
-    if not isinstance(estimator, Pipeline):
-        raise TypeError(
-            f"feature_getter={feature_getter!r} names a Pipeline step, but the estimator "
-            f"is a {type(estimator).__name__}, not a Pipeline. Use feature_getter='auto' or "
-            "a callable(estimator, X)."
-        )
-    names = [name for name, _ in estimator.steps]
-    if feature_getter not in names:
-        raise ValueError(
-            f"feature_getter={feature_getter!r} is not a step of the pipeline; its steps "
-            f"are {names}."
-        )
-    head = estimator[: names.index(feature_getter) + 1]
-    last = head.steps[-1][1]
-    if last != "passthrough" and last is not None and not hasattr(last, "transform"):
-        raise TypeError(
-            f"Step {feature_getter!r} ({type(last).__name__}) has no transform method, so "
-            "it produces no features to score. Name a step before it, or use "
-            "feature_getter='auto' to score the features that reach the final step."
-        )
-    return head.transform(X)
 
 
 class _FeatureScorer:
@@ -173,11 +106,19 @@ class _FeatureScorer:
             Greater is better.
         """
         self._check_target(y)
-        features = get_features(estimator, X, self.feature_getter)
+        features = get_features(estimator, X, self._resolved_feature_getter())
         function, kwargs = self._metric()
         if sample_weight is not None:
+            if not _accepts(function, "sample_weight"):
+                raise TypeError(
+                    f"The metric {_describe(function)} does not take sample_weight; score "
+                    "without weights or use a metric that takes them (h_score, logme_score)."
+                )
             kwargs = {**kwargs, "sample_weight": sample_weight}
         return float(function(features, y, **kwargs))
+
+    def _resolved_feature_getter(self):
+        return self.feature_getter
 
     # --- metadata routing -------------------------------------------------------------
     def set_score_request(self, *, sample_weight=None):
@@ -257,7 +198,7 @@ class HScoreScorer(_FeatureScorer):
           ``estimator.transform(X)``. A fitted search (GridSearchCV, ...) is replaced by
           its ``best_estimator_``.
         - a string: the name of a Pipeline step, whose output is scored (an intermediate
-          layer of the pipeline).
+          layer of the pipeline), or of a method of the estimator.
         - a callable ``feature_getter(estimator, X)`` returning the features.
     shrinkage : {None, "auto", "oas"} or float in [0, 1], default=None
         Passed to :func:`~skhscore.h_score`: None is the paper's estimator, the others
@@ -349,43 +290,6 @@ class HScoreScorer(_FeatureScorer):
         if self.normalize is not None:
             kwargs["normalize"] = self.normalize
         return h_score, kwargs
-
-
-class _MetricScorer(_FeatureScorer):
-    """Any metric ``metric(features, y, **kwargs)`` of an estimator's features, as a scorer.
-
-    The generic sibling of :class:`HScoreScorer`, for the other transferability metrics
-    (LogME, LEEP, NCE, ...): ``_MetricScorer(logme, feature_getter="auto", **kwargs)``.
-    The metric must be a module-level function (so the scorer pickles) returning a float,
-    greater is better, and accept ``sample_weight`` if weights are to be routed to it.
-    """
-
-    def __init__(self, metric, *, feature_getter="auto", requires_classes=True, **kwargs):
-        if not callable(metric):
-            raise TypeError(f"metric must be a callable(features, y, ...), got {metric!r}.")
-        validate_parameter_constraints(
-            {"feature_getter": [StrOptions({"auto"}), str, callable]},
-            {"feature_getter": feature_getter},
-            caller_name=type(self).__name__,
-        )
-        self.metric = metric
-        self.feature_getter = feature_getter
-        self.requires_classes = requires_classes
-        self.kwargs = kwargs
-
-    @property
-    def _requires_classes(self):
-        return self.requires_classes
-
-    def _init_params(self):
-        return [
-            ("metric", self.metric, None),
-            ("feature_getter", self.feature_getter, "auto"),
-            *((name, value, object()) for name, value in self.kwargs.items()),
-        ]
-
-    def _metric(self):
-        return self.metric, dict(self.kwargs)
 
 
 def make_hscore_scorer(*, feature_getter="auto", shrinkage=None, adjusted=False, normalize=None):

@@ -2,10 +2,10 @@
 
 import inspect
 
-from skhscore._features import get_features
 from skhscore._gbc import gbc_score
 from skhscore._hscore import h_score
 from skhscore._logme import logme_score
+from skhscore._scorer import _describe, _FeatureScorer
 from skhscore._source_metrics import leep_score, nce_score
 from skhscore._transrate import transrate_score
 
@@ -31,22 +31,18 @@ def _resolve_metric(metric):
     )
 
 
-def _accepts(function, name):
-    try:
-        return name in inspect.signature(function).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return False
-
-
-class TransferabilityScorer:
+class TransferabilityScorer(_FeatureScorer):
     """Score a fitted estimator with a transferability metric (greater is better).
 
     Calling ``scorer(estimator, X, y)`` gets features from the estimator (see
     :func:`get_features`) and returns ``metric(features, y, **kwargs)``; for ``"leep"`` it
     scores ``estimator.predict_proba(X)`` and for ``"nce"`` ``estimator.predict(X)``, the
     source model's outputs on the target samples. Use it as ``scoring=`` in
-    :class:`~sklearn.model_selection.GridSearchCV`, :func:`~sklearn.model_selection.
-    cross_val_score` and the like. Build it with :func:`make_transferability_scorer`.
+    :class:`~sklearn.model_selection.GridSearchCV`,
+    :func:`~sklearn.model_selection.cross_val_score` and the like. Build it with
+    :func:`make_transferability_scorer`. It shares :class:`HScoreScorer`'s machinery:
+    the same feature getter, metadata routing (``set_score_request(sample_weight=True)``)
+    and errors.
 
     Parameters
     ----------
@@ -81,36 +77,26 @@ class TransferabilityScorer:
         self.feature_getter = feature_getter
         self.kwargs = kwargs
 
-    def __call__(self, estimator, X, y, sample_weight=None):
-        """Score ``estimator`` on ``(X, y)``.
+    @property
+    def _requires_classes(self):
+        # LogME with regression=True and the generalised H-score take continuous targets
+        return not (
+            self.kwargs.get("regression")
+            or self.kwargs.get("target") in ("regression", "multilabel")
+        )
 
-        Parameters
-        ----------
-        estimator : fitted estimator
-        X : array-like of shape (n_samples, n_input_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-            Passed to metrics that take it (``"h_score"``, ``"logme"``).
+    def _metric(self):
+        function, _ = _resolve_metric(self.metric)
+        return function, dict(self.kwargs)
 
-        Returns
-        -------
-        score : float
-        """
-        function, default_getter = _resolve_metric(self.metric)
-        getter = default_getter if self.feature_getter == "auto" else self.feature_getter
-        features = get_features(estimator, X, getter)
-        kwargs = dict(self.kwargs)
-        if sample_weight is not None:
-            if not _accepts(function, "sample_weight"):
-                raise TypeError(
-                    f"The metric {self._name()} does not take sample_weight; use "
-                    "'h_score' or 'logme', or score without weights."
-                )
-            kwargs["sample_weight"] = sample_weight
-        return float(function(features, y, **kwargs))
+    def _resolved_feature_getter(self):
+        _, default_getter = _resolve_metric(self.metric)
+        if isinstance(self.feature_getter, str) and self.feature_getter == "auto":
+            return default_getter
+        return self.feature_getter
 
     def _name(self):
-        return self.metric if isinstance(self.metric, str) else self.metric.__name__
+        return self.metric if isinstance(self.metric, str) else _describe(self.metric)
 
     def __repr__(self):
         args = [repr(self.metric) if isinstance(self.metric, str) else self._name()]

@@ -37,8 +37,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler, scale
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skhscore._scorer as scorer_module
-from skhscore import HScoreScorer, h_score, make_hscore_scorer
-from skhscore._scorer import _MetricScorer
+from skhscore import HScoreScorer, h_score, make_hscore_scorer, make_transferability_scorer
 from tests._reference import paper_hscore
 
 CV3 = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -456,30 +455,36 @@ def test_set_score_request_needs_routing_enabled():
 # --- options passed to h_score --------------------------------------------------------------
 
 
-def test_only_non_default_options_reach_h_score(monkeypatch, wine):
+def test_adjusted_and_normalized_scorers_equal_hand_computation_per_fold(wine):
     X, y = wine
-    calls = []
+    pipe = make_pipeline(StandardScaler(), PCA(5))
+    adjusted = cross_val_score(pipe, X, y, scoring=HScoreScorer(adjusted=True), cv=CV3)
+    normalized = cross_val_score(
+        pipe, X, y, scoring=HScoreScorer(normalize="classes"), cv=CV3, n_jobs=2
+    )
+    for fold, (train, test) in enumerate(CV3.split(X, y)):
+        F = pipe.fit(X[train]).transform(X[test])
+        n, k, n_classes = F.shape[0], F.shape[1], len(np.unique(y[test]))
+        raw = paper_hscore(F, y[test])
+        null_mean = k * (n_classes - 1) / (n - 1)  # the matrix-Beta null mean of Pillai
+        expected = (raw - null_mean) / (min(k, n_classes - 1) - null_mean)
+        assert adjusted[fold] == pytest.approx(expected, rel=1e-9)
+        assert normalized[fold] == pytest.approx(raw / (n_classes - 1), rel=1e-9)
 
-    def fake_h_score(features, labels, **kwargs):
-        calls.append(kwargs)
-        return 0.25
 
-    monkeypatch.setattr(scorer_module, "h_score", fake_h_score)
-    est = PCA(3).fit(X)
-    assert HScoreScorer()(est, X, y) == 0.25
-    HScoreScorer(adjusted=True)(est, X, y)
-    HScoreScorer(normalize="classes")(est, X, y)
-    HScoreScorer(shrinkage=0.3, adjusted=True, normalize="classes")(est, X, y, sample_weight=[1])
-    assert calls == [
-        {},
-        {"adjusted": True},
-        {"normalize": "classes"},
-        {"shrinkage": 0.3, "adjusted": True, "normalize": "classes", "sample_weight": [1]},
-    ]
-    calls.clear()
-    got = cross_val_score(est, X, y, scoring=HScoreScorer(adjusted=True), cv=CV3)
-    np.testing.assert_array_equal(got, [0.25] * 3)
-    assert calls == [{"adjusted": True}] * 3
+def test_adjusted_scorer_prefers_narrow_signal_over_wide_noise():
+    rng = np.random.default_rng(0)
+    n = 120
+    y = np.arange(n) % 4
+    signal = np.eye(4)[y] @ rng.normal(size=(4, 2)) + rng.normal(scale=1.5, size=(n, 2))
+    noise = rng.normal(size=(n, 80))
+    X = np.hstack([signal, noise])
+    pick_signal = FunctionTransformer(lambda Z: Z[:, :2])
+    pick_noise = FunctionTransformer(lambda Z: Z[:, 2:])
+    raw = [HScoreScorer()(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
+    adj = [HScoreScorer(adjusted=True)(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
+    assert raw[1] > raw[0]  # the width bias: 80 noise columns beat 2 informative ones
+    assert adj[0] > adj[1]  # the chance-adjusted score does not fall for it
 
 
 def test_shrinkage_reaches_h_score(wine):
@@ -497,17 +502,17 @@ def test_shrinkage_reaches_h_score(wine):
 
 def test_metric_scorer_with_another_metric(wine):
     X, y = wine
-    scorer = _MetricScorer(calinski_harabasz_score)
+    scorer = make_transferability_scorer(calinski_harabasz_score)
     got = cross_val_score(make_pipeline(StandardScaler(), PCA(3)), X, y, scoring=scorer, cv=CV3)
     expected = []
     for train, test in CV3.split(X, y):
         F = make_pipeline(StandardScaler(), PCA(3)).fit(X[train]).transform(X[test])
         expected.append(calinski_harabasz_score(F, y[test]))
     np.testing.assert_allclose(got, expected, rtol=1e-9)
-    same = _MetricScorer(h_score, shrinkage="auto")
+    same = make_transferability_scorer(h_score, shrinkage="auto")
     est = PCA(4).fit(X)
     assert same(est, X, y) == HScoreScorer(shrinkage="auto")(est, X, y)
-    assert repr(same) == "_MetricScorer(metric=h_score, shrinkage='auto')"
+    assert repr(same) == "make_transferability_scorer(h_score, shrinkage='auto')"
     assert pickle.loads(pickle.dumps(same))(est, X, y) == same(est, X, y)
 
 
@@ -550,14 +555,14 @@ def test_clear_errors(wine):
     X, y = wine
     with pytest.raises(TypeError, match="LogisticRegression.*feature_getter"):
         HScoreScorer()(LogisticRegression().fit(scale(X), y), X, y)
-    with pytest.raises(TypeError, match="regressor without a transform"):
+    with pytest.raises(TypeError, match="Ridge: it has no transform method"):
         HScoreScorer()(Ridge().fit(X, y), X, y)
     with pytest.raises(ValueError, match="requires y"):
         HScoreScorer()(PCA(2).fit(X), X)
     pipe = make_pipeline(StandardScaler(), PCA(2)).fit(X)
-    with pytest.raises(ValueError, match=r"not a step.*'standardscaler', 'pca'"):
+    with pytest.raises(ValueError, match=r"neither a method.*'standardscaler', 'pca'"):
         HScoreScorer(feature_getter="scale")(pipe, X, y)
-    with pytest.raises(TypeError, match="not a Pipeline"):
+    with pytest.raises(ValueError, match="neither a method of PCA"):
         HScoreScorer(feature_getter="scale")(PCA(2).fit(X), X, y)
     clf_pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
     with pytest.raises(TypeError, match="no transform method"):

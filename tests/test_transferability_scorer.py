@@ -134,8 +134,12 @@ def test_get_features_rules():
     np.testing.assert_array_equal(get_features(transformer, X), transformer.transform(X))
     with pytest.raises(TypeError, match="no transform method"):
         get_features(LogisticRegression().fit(X[:, :3], y), X[:, :3])
-    with pytest.raises(AttributeError, match="no method 'embed'"):
+    with pytest.raises(ValueError, match="'embed' is neither a method of Pipeline"):
         get_features(fitted, X, "embed")
+    # a step name gives that step's output
+    np.testing.assert_array_equal(
+        get_features(fitted, X, fitted.steps[0][0]), fitted[:1].transform(X)
+    )
 
 
 def test_sample_weight_is_passed_to_metrics_that_take_it():
