@@ -18,10 +18,10 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skhscore import TransferabilitySelector
+from skhscore import HScoreFeatureSelector, IncrementalHScore, TransferabilitySelector
 
 
-def estimators():
+def selectors():
     return [
         TransferabilitySelector(
             [("pca", PCA(n_components=2)), ("scale", StandardScaler()), ("raw", "passthrough")],
@@ -31,17 +31,31 @@ def estimators():
     ]
 
 
+def all_estimators():
+    """Every estimator of the package, in the configurations whose code paths differ."""
+    return [
+        # the cross-validated selector; the in-sample one shares its code path except for the
+        # splitting, and runs the extra checks below
+        selectors()[0],
+        HScoreFeatureSelector(),
+        HScoreFeatureSelector(2, direction="backward", shrinkage="auto"),
+        IncrementalHScore(),
+        IncrementalHScore(shrinkage="auto", scatter_dtype="float32"),
+    ]
+
+
 def expected_failed_checks(estimator):
-    # None: every check of the suite passes. PCA(n_components=2) fails to fit on the
+    # None: every check of the suite passes. (PCA(n_components=2) fails to fit on the
     # one-feature data of check_fit2d_1feature, which the selector turns into
-    # error_score=nan with a FitFailedWarning while the other candidates still compete.
+    # error_score=nan with a FitFailedWarning while the other candidates still compete.)
     return {}
 
 
-# the whole suite on the cross-validated selector (the in-sample one shares its code path
-# except for the splitting, and runs the extra checks below)
-@parametrize_with_checks(estimators()[:1], expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible_estimator(estimator, check):
+@parametrize_with_checks(all_estimators(), expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check, monkeypatch):
+    # check_array_api_input skips itself unless this is set (it then fits under
+    # array_api_dispatch with NumPy input); skhscore calls no scipy function that reads it
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
     check(estimator)
 
 
@@ -60,7 +74,7 @@ EXTRA_CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: f"cv={e.cv}")
+@pytest.mark.parametrize("estimator", selectors(), ids=lambda e: f"cv={e.cv}")
 @pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
 def test_checks_the_suite_skips(estimator, check):
     check(type(estimator).__name__, estimator)
