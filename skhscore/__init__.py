@@ -6,7 +6,7 @@ linearly. Use it to choose a pre-trained model, a layer or a feature transformer
 task.
 """
 
-from skhscore._display import ScoreAccuracyDisplay
+from skhscore._display import ScoreAccuracyDisplay, TransferabilityRankingDisplay
 from skhscore._feature_selection import HScoreFeatureSelector
 from skhscore._features import get_features
 from skhscore._gbc import gbc_score
@@ -36,6 +36,7 @@ __all__ = [
     "HScoreTestResult",
     "IncrementalHScore",
     "ScoreAccuracyDisplay",
+    "TransferabilityRankingDisplay",
     "TransferabilityScorer",
     "TransferabilitySelector",
     "__version__",

@@ -180,3 +180,150 @@ class ScoreAccuracyDisplay:
             scores.append(h_score(features, y))
             accuracies.append(cross_val_score(classifier, features, y, cv=cv).mean())
         return cls.from_scores(scores, accuracies, names=names, score_name=score_name, ax=ax)
+
+
+class TransferabilityRankingDisplay:
+    """Ranking bar chart of the candidates of a fitted :class:`TransferabilitySelector`.
+
+    One horizontal bar per candidate, best at the top, the bar at the mean score across
+    folds, an error bar spanning the folds' standard deviation and a dot for each fold's
+    score. Build it with :meth:`from_estimator` (a fitted selector) or :meth:`from_cv_results`
+    (its ``cv_results_``), then :meth:`plot`.
+
+    Parameters
+    ----------
+    names : list of str
+        Candidate names.
+    mean_scores : array-like of shape (n_candidates,)
+        Mean score of each candidate.
+    fold_scores : array-like of shape (n_candidates, n_folds)
+        The score of each candidate on each fold.
+    score_name : str, default="H-score"
+        Label of the score axis.
+
+    Attributes
+    ----------
+    order_ : ndarray of shape (n_candidates,)
+        Candidate indices from best to worst (failed candidates, nan, last).
+    bars_ : matplotlib BarContainer
+        The bars (after :meth:`plot`).
+    ax_ : matplotlib Axes
+        Axes with the plot (after :meth:`plot`).
+    figure_ : matplotlib Figure
+        Figure containing the plot (after :meth:`plot`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.decomposition import PCA
+    >>> from skhscore import TransferabilityRankingDisplay, TransferabilitySelector
+    >>> X, y = load_iris(return_X_y=True)
+    >>> selector = TransferabilitySelector([("pca1", PCA(1)), ("pca3", PCA(3))]).fit(X, y)
+    >>> display = TransferabilityRankingDisplay.from_estimator(selector)
+    >>> [display.names[i] for i in display.order_]
+    ['pca3', 'pca1']
+    """
+
+    def __init__(self, names, mean_scores, fold_scores, *, score_name="H-score"):
+        self.names = names
+        self.mean_scores = mean_scores
+        self.fold_scores = fold_scores
+        self.score_name = score_name
+
+    @property
+    def order_(self):
+        means = np.asarray(self.mean_scores, dtype=float)
+        # stable sort on -mean: ties keep the listed order; nan (failed) goes last
+        return np.argsort(np.where(np.isnan(means), np.inf, -means), kind="stable")
+
+    def plot(self, ax=None, **bar_kwargs):
+        """Draw the bar chart.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is made when None.
+        **bar_kwargs : dict
+            Passed to ``ax.barh``.
+
+        Returns
+        -------
+        display : TransferabilityRankingDisplay
+        """
+        plt = _check_matplotlib("TransferabilityRankingDisplay.plot")
+        if ax is None:
+            _, ax = plt.subplots()
+        order = self.order_
+        means = np.asarray(self.mean_scores, dtype=float)[order]
+        folds = np.asarray(self.fold_scores, dtype=float)[order]
+        spread = np.nanstd(folds, axis=1) if folds.shape[1] > 1 else None
+        positions = np.arange(order.shape[0])[::-1]  # best at the top
+        self.bars_ = ax.barh(positions, means, xerr=spread, **bar_kwargs)
+        for position, row in zip(positions, folds, strict=True):
+            ax.plot(row, np.full(row.shape, position), "k.", markersize=4)
+        ax.set_yticks(positions, [str(self.names[i]) for i in order])
+        ax.set_xlabel(f"{self.score_name} (mean over folds)")
+        ax.set_title("Candidates ranked by transferability")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_cv_results(cls, cv_results, *, score_name="H-score", ax=None):
+        """Plot the ``cv_results_`` of a fitted :class:`TransferabilitySelector`.
+
+        Parameters
+        ----------
+        cv_results : dict
+            With keys ``name``, ``mean_test_score`` and ``split<i>_test_score``.
+        score_name : str, default="H-score"
+            Label of the score axis.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+
+        Returns
+        -------
+        display : TransferabilityRankingDisplay
+        """
+        missing = {"name", "mean_test_score"} - set(cv_results)
+        if missing:
+            raise ValueError(
+                f"cv_results lacks {sorted(missing)}: pass the cv_results_ of a fitted "
+                "TransferabilitySelector."
+            )
+        n_folds = sum(
+            key.startswith("split") and key.endswith("_test_score") for key in cv_results
+        )
+        folds = np.column_stack([cv_results[f"split{i}_test_score"] for i in range(n_folds)])
+        display = cls(
+            list(cv_results["name"]),
+            np.asarray(cv_results["mean_test_score"], dtype=float),
+            folds,
+            score_name=score_name,
+        )
+        return display.plot(ax=ax)
+
+    @classmethod
+    def from_estimator(cls, selector, *, score_name="H-score", ax=None):
+        """Plot the candidates of a fitted :class:`TransferabilitySelector`.
+
+        Parameters
+        ----------
+        selector : TransferabilitySelector
+            A fitted selector.
+        score_name : str, default="H-score"
+            Label of the score axis.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+
+        Returns
+        -------
+        display : TransferabilityRankingDisplay
+        """
+        if not hasattr(selector, "cv_results_"):
+            raise ValueError(
+                f"{type(selector).__name__} is not fitted (it has no cv_results_): call "
+                "fit(X, y) first."
+            )
+        return cls.from_cv_results(selector.cv_results_, score_name=score_name, ax=ax)

@@ -41,3 +41,34 @@ def test_from_estimators_scores_each_candidate_on_given_axes():
 def test_mismatched_lengths_are_refused():
     with pytest.raises(ValueError, match="same length"):
         ScoreAccuracyDisplay.from_scores([1, 2], [0.5])
+
+
+def test_ranking_display_from_a_fitted_selector():
+    from sklearn.model_selection import StratifiedKFold
+
+    from skhscore import TransferabilityRankingDisplay, TransferabilitySelector
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    candidates = [("pca2", PCA(2)), ("pca16", PCA(16)), ("pca8", PCA(8))]
+    selector = TransferabilitySelector(candidates, cv=cv).fit(X, y)
+    display = TransferabilityRankingDisplay.from_estimator(selector)
+    # hand computation of the fold scores, best first
+    expected = {}
+    for name, transformer in candidates:
+        expected[name] = [
+            h_score(PCA(transformer.n_components).fit(X[tr]).transform(X[te]), y[te])
+            for tr, te in cv.split(X, y)
+        ]
+    order = sorted(expected, key=lambda n: -np.mean(expected[n]))
+    labels = [t.get_text() for t in display.ax_.get_yticklabels()]
+    positions = display.ax_.get_yticks()
+    assert [labels[i] for i in np.argsort(-positions)] == order
+    widths = {labels[i]: bar.get_width() for i, bar in enumerate(display.bars_.patches)}
+    for name in order:
+        assert widths[name] == pytest.approx(np.mean(expected[name]), rel=1e-6)
+    assert len(display.ax_.lines) >= len(candidates)  # one set of fold dots per candidate
+    plt.close(display.figure_)
+    with pytest.raises(ValueError, match="not fitted"):
+        TransferabilityRankingDisplay.from_estimator(TransferabilitySelector(candidates))
