@@ -28,6 +28,14 @@ autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+# Types in "Parameters" become cross-references; words that are not names stay plain text.
+# (It also keeps sklearn-style types such as "ndarray of shape (n_features_in_,)" from being
+# read as reST link targets.)
+numpydoc_xref_param_type = True
+numpydoc_xref_ignore = {
+    "of", "or", "and", "shape", "default", "optional", "the", "a", "an", "if", "is", "with",
+    "same", "as", "like", "keyword", "instance", "none", "fitted", "any", "one",
+}
 default_role = "literal"
 
 # The documentation is built offline (CI reaches PyPI only): intersphinx uses the inventories
@@ -43,6 +51,65 @@ intersphinx_mapping = {
     }.items()
     if os.path.exists(os.path.join(_cache, f"{name}.inv"))
 }
+
+# numpydoc's default aliases point at glossary terms of the Python and NumPy inventories;
+# without a cached inventory they would be unresolved terms (a warning), so they become plain
+# names instead.
+numpydoc_xref_aliases = {
+    "estimator": "sklearn.base.BaseEstimator",
+    "DataFrame": "pandas.DataFrame",
+}
+if "numpy" not in intersphinx_mapping:
+    numpydoc_xref_aliases.update(
+        {"array-like": "numpy.typing.ArrayLike", "array_like": "numpy.typing.ArrayLike"}
+    )
+    numpydoc_xref_aliases["scalar"] = "numbers.Number"
+if "python" not in intersphinx_mapping:
+    numpydoc_xref_aliases.update(
+        {
+            "iterable": "collections.abc.Iterable",
+            "sequence": "collections.abc.Sequence",
+            "generator": "collections.abc.Generator",
+            "bool": "bool",
+            "boolean": "bool",
+        }
+    )
+
+# Docstrings inherited from scikit-learn (the ``set_*_request`` methods) use labels and glossary
+# terms of scikit-learn's documentation. Without its cached inventory they are linked to their
+# stable addresses directly (nothing is fetched at build time).
+_SKLEARN_TARGETS = {
+    ("ref", "metadata_routing"): "metadata_routing.html#metadata-routing",
+    ("term", "meta-estimator"): "glossary.html#term-meta-estimator",
+    ("term", "estimator"): "glossary.html#term-estimator",
+    ("term", "scorer"): "glossary.html#term-scorer",
+    ("term", "cross-validation generator"): "glossary.html#term-cross-validation-generator",
+    ("term", "cv splitter"): "glossary.html#term-CV-splitter",
+    ("term", "joblib.parallel_backend"): "glossary.html#term-n_jobs",
+    ("term", "glossary <n_jobs>"): "glossary.html#term-n_jobs",
+    ("term", "n_jobs"): "glossary.html#term-n_jobs",
+    ("term", "random_state"): "glossary.html#term-random_state",
+    ("term", "glossary <random_state>"): "glossary.html#term-random_state",
+}
+
+
+def _sklearn_reference(app, env, node, contnode):
+    if "sklearn" in intersphinx_mapping:
+        return None
+    target = node.get("reftarget", "").lower()
+    url = _SKLEARN_TARGETS.get((node.get("reftype"), target))
+    if url is None:
+        return None
+    from docutils import nodes
+
+    ref = nodes.reference("", "", internal=False, refuri=f"https://scikit-learn.org/stable/{url}")
+    ref.append(contnode)
+    return ref
+
+
+def setup(app):
+    app.connect("missing-reference", _sklearn_reference)
+
 
 html_theme = "pydata_sphinx_theme"
 html_title = "skhscore"
