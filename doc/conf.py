@@ -32,10 +32,10 @@ numpydoc_class_members_toctree = False
 # (It also keeps sklearn-style types such as "ndarray of shape (n_features_in_,)" from being
 # read as reST link targets.)
 numpydoc_xref_param_type = True
-numpydoc_xref_ignore = {
-    "of", "or", "and", "shape", "default", "optional", "the", "a", "an", "if", "is", "with",
-    "same", "as", "like", "keyword", "instance", "none", "fitted", "any", "one",
-}
+numpydoc_xref_ignore = set(
+    "of or and shape default optional the a an if is with same as like keyword instance none "
+    "fitted any one".split()
+)
 default_role = "literal"
 
 # The documentation is built offline (CI reaches PyPI only): intersphinx uses the inventories
