@@ -68,6 +68,17 @@ def check_features(X, *, name="X", min_samples=2):
     return X
 
 
+def _label_kind(y):
+    """sklearn's ``type_of_target``, with a fast path for plain 1-D integer or text labels.
+
+    The fast path answers exactly what ``type_of_target`` answers for those inputs
+    ("binary" or "multiclass"); anything else (floats, objects, 2-D) goes to sklearn.
+    """
+    if y.ndim == 1 and y.shape[0] > 0 and y.dtype.kind in "iuUS":
+        return "multiclass"  # binary and multiclass are treated alike here
+    return type_of_target(y, input_name="y")
+
+
 def check_labels(y, n_samples=None):
     """Return ``(classes, codes)`` for class labels of any sortable hashable type.
 
@@ -84,7 +95,7 @@ def check_labels(y, n_samples=None):
         y = y.ravel()
     if n_samples is not None:
         check_consistent_length(np.empty(n_samples), y)
-    kind = type_of_target(y, input_name="y")
+    kind = _label_kind(y)
     if kind in ("continuous", "continuous-multioutput"):
         raise ValueError(
             "y looks continuous (float values that are not whole numbers), but the "
