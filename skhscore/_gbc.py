@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
-from skhscore._validation import check_features, check_labels
+from skhscore._validation import check_features, check_labels, refuses_estimators
 
 
 def _principal_components(Z, n_components):
@@ -29,6 +29,7 @@ def _principal_components(Z, n_components):
     return Z @ axes[:, :keep]
 
 
+@refuses_estimators('make_transferability_scorer("gbc")')
 @validate_params(
     {
         "y": ["array-like"],

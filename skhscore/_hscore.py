@@ -9,6 +9,7 @@ from scipy.linalg import cholesky, lapack, solve_triangular
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
 from skhscore._statistics import HScoreStatistics
 from skhscore._targets import CrossMomentStatistics
+from skhscore._validation import refuses_estimators
 
 #: Rank tolerance of the plain H-score, relative, on the correlation scale: a column is
 #: dropped when the share of its variance left unexplained by the columns kept before it is at
@@ -306,6 +307,7 @@ def score_from_parts(parts, *, adjusted=False, normalize=None):
     return parts.value
 
 
+@refuses_estimators("skhscore.HScoreScorer()")
 @validate_params(
     {
         "shrinkage": SHRINKAGE_CONSTRAINT,

@@ -33,7 +33,12 @@ from sklearn.utils import check_array, check_consistent_length
 from skhscore._hscore import resolve_statistics
 from skhscore._sklearn_compat import validate_params
 from skhscore._statistics import HScoreStatistics
-from skhscore._validation import check_features, check_labels, check_sample_weight
+from skhscore._validation import (
+    check_features,
+    check_labels,
+    check_sample_weight,
+    refuses_estimators,
+)
 
 # Search grid for t = alpha / beta, in decades relative to the largest eigenvalue of F^T F.
 _GRID = np.arange(-18.0, 12.01, 0.25)
@@ -172,6 +177,7 @@ def _regression_targets(y, n_samples):
     return y
 
 
+@refuses_estimators('make_transferability_scorer("logme")')
 @validate_params(
     {
         "y": ["array-like", None],

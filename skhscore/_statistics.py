@@ -30,6 +30,8 @@ _SAFE_EXPONENT = 100
 _CHUNK_BYTES = 64 * 2**20
 # Target size of the block of rows processed while it stays in cache.
 _BLOCK_BYTES = 2 * 2**20
+# Class sums use a dense one-hot matrix up to this many entries, a sparse one beyond.
+_DENSE_ONEHOT_ENTRIES = 2**16
 
 
 def _column_exponents(col_min, col_max):
@@ -238,13 +240,19 @@ class HScoreStatistics:
         buffer_dtype = np.float32 if self.scatter_dtype == np.float32 else np.float64
         buffer = np.empty((n_rows, n_features), dtype=buffer_dtype)
         scratch = None if buffer_dtype == np.float64 else np.empty((block_rows, n_features))
-        onehot = sp.csc_matrix(
-            (np.ones(n_rows) if w is None else w, (codes, np.arange(n_rows))),
-            shape=(classes.shape[0], n_rows),
-        )
+        n_classes = classes.shape[0]
+        if n_classes * n_rows <= _DENSE_ONEHOT_ENTRIES:  # small: a dense one-hot is cheapest
+            onehot = (codes == np.arange(n_classes)[:, None]).astype(np.float64)
+            if w is not None:
+                onehot *= w
+        else:  # C x n sparse, sliced by columns per block
+            onehot = sp.csc_matrix(
+                (np.ones(n_rows) if w is None else w, (codes, np.arange(n_rows))),
+                shape=(n_classes, n_rows),
+            )
         scale = None if exponents is None else np.ldexp(1.0, -exponents)
         col_sum = np.zeros(n_features)
-        class_sums = np.zeros((classes.shape[0], n_features))
+        class_sums = np.zeros((n_classes, n_features))
         col_min = np.full(n_features, np.inf)
         col_max = np.full(n_features, -np.inf)
         m3 = np.zeros(n_features)
@@ -287,7 +295,7 @@ class HScoreStatistics:
         wsum = float(n_rows) if w is None else float(w.sum())
         shift = col_sum / wsum  # mean minus provisional centre
         scatter = gram - wsum * np.outer(shift, shift)
-        class_weights = np.asarray(onehot.sum(axis=1)).ravel()
+        class_weights = np.asarray(onehot.sum(axis=1)).ravel()  # dense or sparse
         present = class_weights > 0
 
         # the fourth-moment terms, about the centre and in per-column units, move to the mean

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from scipy.linalg import cholesky
 
 from skhscore._sklearn_compat import Interval, validate_params
-from skhscore._validation import check_features, check_labels
+from skhscore._validation import check_features, check_labels, refuses_estimators
 
 
 def _half_logdet_identity_plus(Z, coef):
@@ -24,6 +24,7 @@ def coding_rate(Z, eps):
     return _half_logdet_identity_plus(Z, 1.0 / (Z.shape[0] * eps))
 
 
+@refuses_estimators('make_transferability_scorer("transrate")')
 @validate_params(
     {"y": ["array-like"], "eps": [Interval(Real, 0, None, closed="neither")]},
     prefer_skip_nested_validation=True,

@@ -4,10 +4,46 @@ Each check returns a validated view of the input and never modifies it. Errors n
 problem and the fix.
 """
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.multiclass import type_of_target
+
+
+def _is_estimator(obj):
+    return hasattr(obj, "fit") and (hasattr(obj, "predict") or hasattr(obj, "transform"))
+
+
+def _estimator_error(obj, metric="h_score", scorer="skhscore.HScoreScorer()"):
+    return TypeError(
+        f"{metric} got an estimator ({type(obj).__name__}) where features belong: it is a "
+        f"metric function, {metric}(X, y), that scores a feature matrix against labels. To "
+        f"score an estimator in cross_val_score or GridSearchCV, pass scoring={scorer} "
+        f"instead of scoring={metric}."
+    )
+
+
+def refuses_estimators(scorer):
+    """Decorate a metric function so that ``scoring=metric`` misuse gets a clear error.
+
+    scikit-learn calls a scorer as ``scorer(estimator, X, y)``; a metric function passed
+    as ``scoring=`` would fail on its signature with an unhelpful message. The wrapper
+    keeps the metric's signature (``inspect.signature`` follows ``__wrapped__``).
+    """
+
+    def decorate(metric):
+        @functools.wraps(metric)
+        def wrapper(*args, **kwargs):
+            first = args[0] if args else kwargs.get("X")
+            if _is_estimator(first):
+                raise _estimator_error(first, metric.__name__, scorer)
+            return metric(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def check_features(X, *, name="X", min_samples=2):
@@ -16,13 +52,8 @@ def check_features(X, *, name="X", min_samples=2):
     Integer, boolean and float32 arrays are kept as they are (they are converted to float64
     chunk by chunk later); sparse input is accepted as CSR.
     """
-    if hasattr(X, "fit") and (hasattr(X, "predict") or hasattr(X, "transform")):
-        raise TypeError(
-            f"{name} is an estimator ({type(X).__name__}), but h_score takes features: "
-            "h_score(X, y) scores a feature matrix against labels. To score an estimator "
-            "in cross_val_score or GridSearchCV, pass scoring=skhscore.HScoreScorer() "
-            "instead of scoring=h_score."
-        )
+    if _is_estimator(X):
+        raise _estimator_error(X)
     X = check_array(
         X,
         accept_sparse=("csr", "csc", "coo"),
@@ -35,6 +66,17 @@ def check_features(X, *, name="X", min_samples=2):
     if sp.issparse(X) and X.format != "csr":
         X = X.tocsr()
     return X
+
+
+def _label_kind(y):
+    """sklearn's ``type_of_target``, with a fast path for plain 1-D integer or text labels.
+
+    The fast path answers exactly what ``type_of_target`` answers for those inputs
+    ("binary" or "multiclass"); anything else (floats, objects, 2-D) goes to sklearn.
+    """
+    if y.ndim == 1 and y.shape[0] > 0 and y.dtype.kind in "iuUS":
+        return "multiclass"  # binary and multiclass are treated alike here
+    return type_of_target(y, input_name="y")
 
 
 def check_labels(y, n_samples=None):
@@ -53,7 +95,7 @@ def check_labels(y, n_samples=None):
         y = y.ravel()
     if n_samples is not None:
         check_consistent_length(np.empty(n_samples), y)
-    kind = type_of_target(y, input_name="y")
+    kind = _label_kind(y)
     if kind in ("continuous", "continuous-multioutput"):
         raise ValueError(
             "y looks continuous (float values that are not whole numbers), but the "

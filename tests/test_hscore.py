@@ -347,3 +347,12 @@ def test_estimator_passed_as_features_points_to_the_scorer():
 
     with pytest.raises(TypeError, match="HScoreScorer"):
         h_score(PCA(), [0, 1])
+
+
+def test_metric_passed_as_scoring_points_to_the_scorer():
+    from sklearn.decomposition import PCA
+    from sklearn.model_selection import cross_val_score
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(TypeError, match=r"scoring=skhscore\.HScoreScorer\(\)"):
+        cross_val_score(PCA(2), X, y, scoring=h_score, error_score="raise")
