@@ -1,7 +1,7 @@
 """
-=======================================================
+========================================================
 Choosing a set of columns: H-score against ``f_classif``
-=======================================================
+========================================================
 
 A univariate filter such as ``SelectKBest(f_classif)`` scores each column on its own: on
 data with groups of near-duplicate columns it spends its budget on several copies of the

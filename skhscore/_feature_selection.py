@@ -472,24 +472,24 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names that are all strings.
     n_features_to_select_ : int
         Number of columns selected.
-    support_ : ndarray of shape (n_features_in_,) of bool
+    support_ : ndarray of shape (`n_features_in_`,) of bool
         The mask of selected columns.
     selection_order_ : ndarray of int
         Forward: the selected columns in the order they were added. Backward: the
         eliminated columns in the order they were removed.
-    ranking_ : ndarray of shape (n_features_in_,) of int
+    ranking_ : ndarray of shape (`n_features_in_`,) of int
         Lower is better. Forward: ``ranking_[j] = i`` when column j was the i-th added
         (1-based); columns not selected get ``n_features_to_select_ + 1``. Backward (as in
         :class:`~sklearn.feature_selection.RFE`): the kept columns get 1, the last column
         removed 2, ..., the first removed ``n_removed + 1``.
-    scores_path_ : ndarray of shape (len(selection_order_),)
+    scores_path_ : ndarray of shape (len(`selection_order_`),)
         Score after each step: forward, the H-score of the first ``i + 1`` selected
         columns; backward, that of the columns left after ``i + 1`` removals.
-    pvalues_path_ : ndarray of shape (len(selection_order_),)
+    pvalues_path_ : ndarray of shape (len(`selection_order_`),)
         Uncorrected p-value of the partial test (see ``tol``) of the column of each step:
         given the columns selected before it (forward), or given the columns left after its
         removal (backward). NaN where ``n - C - k < 1``.

@@ -76,7 +76,7 @@ class IncrementalHScore(BaseEstimator):
         Number of rows seen.
     n_features_in_ : int
         Number of features seen during the first call.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X was a DataFrame with string column names.
 
     See Also

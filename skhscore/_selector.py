@@ -176,7 +176,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         Number of folds (1 with ``cv=None``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 
     See Also

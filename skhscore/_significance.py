@@ -342,7 +342,7 @@ def h_score_test(
     -----
     Degrees of freedom use the numerical rank of the features (k columns of rank r count as
     r) and q = C - 1 (the rank of the target for regression). With s = min(r, q),
-    m = (|r - q| - 1) / 2 and r' = (n - q - r - 2) / 2, Pillai's approximation is
+    ``m = (|r - q| - 1) / 2`` and ``r' = (n - q - r - 2) / 2``, Pillai's approximation is
     ``F = (2r' + s + 1) / (2m + s + 1) V / (s - V)`` on ``(s (2m + s + 1), s (2r' + s + 1))``
     degrees of freedom, the same as statsmodels' ``MANOVA.mv_test``. When r + q > n - 1
     (more features and classes than samples, though not saturated), u = r + q - n + 1
