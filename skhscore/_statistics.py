@@ -21,6 +21,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 
 from skhscore._validation import check_features, check_labels, check_sample_weight
 
@@ -52,11 +53,11 @@ def _shift_moments(m3, m4, scatter, first, n, delta, to_global):
     ``||d + delta||^2 = ||d||^2 + 2 d.delta + ||delta||^2`` gives the moments of
     ``d + delta``.
     """
-    s_glob = scatter * np.outer(to_global, to_global)
-    s_delta = s_glob @ delta
+    # S_glob delta and tr(S_glob) without forming S_glob = D S D (no k x k temporary)
+    s_delta = to_global * (scatter @ (to_global * delta))
     dd = float(delta @ delta)
     d_first = float(delta @ first)
-    trace = float(np.trace(s_glob))
+    trace = float(np.diagonal(scatter) @ to_global**2)
     new_m4 = (
         m4
         + 4.0 * float(delta @ m3)
@@ -69,6 +70,20 @@ def _shift_moments(m3, m4, scatter, first, n, delta, to_global):
         m3 + trace * delta + 2.0 * s_delta + 2.0 * d_first * delta + dd * first + n * dd * delta
     )
     return new_m3, new_m4
+
+
+def _add_outer(matrix, alpha, vector):
+    """``matrix + alpha * outer(vector, vector)``, in place for a contiguous float64 matrix.
+
+    A rank-one update through BLAS ``dger`` on the Fortran view of the (symmetric) matrix:
+    no k x k temporary, which matters when it is 2048 x 2048 and done once per chunk.
+    """
+    if matrix.dtype == np.float64 and matrix.flags.c_contiguous:
+        updated = blas.dger(alpha, vector, vector, a=matrix.T, overwrite_a=True)
+        if np.shares_memory(updated, matrix):
+            return matrix
+        return updated.T
+    return matrix + alpha * np.outer(vector, vector)
 
 
 def default_chunk_size(n_features):
@@ -294,7 +309,6 @@ class HScoreStatistics:
 
         wsum = float(n_rows) if w is None else float(w.sum())
         shift = col_sum / wsum  # mean minus provisional centre
-        scatter = gram - wsum * np.outer(shift, shift)
         class_weights = np.asarray(onehot.sum(axis=1)).ravel()  # dense or sparse
         present = class_weights > 0
 
@@ -311,6 +325,7 @@ class HScoreStatistics:
         m3, m4 = _shift_moments(
             m3, m4, gram, col_sum * to_global, wsum, -shift * to_global, to_global
         )
+        scatter = _add_outer(gram, -wsum, shift)  # in place (gram is spent): G - n m m^T
 
         part = type(self)(scatter_dtype=self.scatter_dtype)
         part._n = wsum
@@ -423,7 +438,10 @@ class HScoreStatistics:
             )
             m3, m4 = m3 + side_m3, m4 + side_m4
 
-        scatter = self._scatter + part._scatter + np.outer(delta, delta) * (n_a * n_b / n)
+        # in place (self and part are private to this merge): S = S_a + S_b + n_a n_b / n dd^T
+        scatter = self._scatter
+        scatter += part._scatter
+        scatter = _add_outer(scatter, n_a * n_b / n, delta)
 
         classes = np.union1d(self._classes, part._classes)
         class_weights = np.zeros(classes.shape[0])
