@@ -189,8 +189,10 @@ for ax, matrix, title in [
     ax.set_xlabel("target task T")
     ax.set_ylabel("source task S (features f_S)")
     ax.set_title(title, fontsize=10)
+    middle = (matrix.min() + matrix.max()) / 2
     for i, j in itertools.product(range(len(names)), repeat=2):
-        ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8, color="w")
+        color = "k" if matrix[i, j] > middle else "w"
+        ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8, color=color)
     fig.colorbar(image, ax=ax, shrink=0.8)
 fig.tight_layout()
 plt.show()
@@ -244,12 +246,15 @@ print(
 print(f"Run time: {time.perf_counter() - start_all:.1f} s")
 
 fig, ax = plt.subplots(figsize=(6, 4))
-for k, value in enumerate(results.values()):
-    ax.scatter(np.full(n_seeds, k) + np.linspace(-0.1, 0.1, n_seeds), value, color=f"C{k}")
-    ax.hlines(value.mean(), k - 0.25, k + 0.25, color=f"C{k}")
-ax.set_xticks(range(len(results)), list(results))
+conditions = list(results)
+paired = np.column_stack([results[key] for key in conditions])
+ax.plot(range(len(conditions)), paired.T, "-", color="0.75", lw=1)
+for k, key in enumerate(conditions):
+    ax.scatter(np.full(n_seeds, k), results[key], color=f"C{k}", zorder=3)
+    ax.hlines(results[key].mean(), k - 0.2, k + 0.2, color=f"C{k}", lw=3, zorder=4)
+ax.set_xticks(range(len(conditions)), conditions)
 ax.set_ylabel(f"test accuracy on {final_task} (100 labels)")
-ax.set_title("Final-task accuracy per seed (line: mean)")
+ax.set_title("Final-task accuracy; grey lines join one seed, bars are means", fontsize=10)
 fig.tight_layout()
 plt.show()
 

@@ -1,7 +1,7 @@
 """
-====================================================
+======================================================
 Source-task selection with the transferability T(S, T)
-====================================================
+======================================================
 
 Which source task gives the best features for a new target task? Bao et al. (ICIP 2019)
 answer with the H-score of the source representation ``f_S`` on the target labels, and
