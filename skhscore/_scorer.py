@@ -8,6 +8,7 @@ releases.
 """
 
 import inspect
+from abc import ABC, abstractmethod
 from numbers import Real
 
 import numpy as np
@@ -35,7 +36,7 @@ def _describe(obj):
     return name if name is not None else repr(obj)
 
 
-class _FeatureScorer:
+class _FeatureScorer(ABC):
     """Base of the scorers: features of a fitted estimator, scored by a metric function.
 
     Subclasses define ``_metric()`` returning ``(function, kwargs)``; the function is called
@@ -46,12 +47,13 @@ class _FeatureScorer:
 
     _requires_classes = True
 
-    def _metric(self):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _metric(self):
+        """``(function, kwargs)``: the metric and its keyword arguments."""
 
-    def _init_params(self):  # pragma: no cover - abstract
+    def _init_params(self):
         """``(name, value, default)`` of each constructor parameter, for the repr."""
-        raise NotImplementedError
+        return []
 
     def __repr__(self):
         shown = []
