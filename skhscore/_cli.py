@@ -186,10 +186,10 @@ def display_names(paths):
         if name is None:  # same path without extension: a.npy and a.csv, or one file twice
             name = Path(paths[i]).name
         names.append(name)
-    seen = {}
+    counts, seen = {name: names.count(name) for name in names}, {}
     for i, name in enumerate(names):
         seen[name] = seen.get(name, 0) + 1
-        if names.count(name) > 1:
+        if counts[name] > 1:
             names[i] = f"{name} ({seen[name]})"
     return names
 

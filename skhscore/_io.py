@@ -265,7 +265,7 @@ def _load_npy(path, mmap_mode=None):
     try:
         return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except ValueError as exc:
-        if "allow_pickle" in str(exc):
+        if "allow_pickle" in str(exc) or "Python objects" in str(exc):
             raise InputFileError(
                 f"{path}: holds Python objects (an object array), not numbers; save a numeric "
                 "array (np.save(path, np.asarray(features, dtype=float)))."
