@@ -57,7 +57,7 @@ class IncrementalHScore(BaseEstimator):
         Precision of each batch's k x k scatter product. "float32" is about twice as fast
         for wide features; its relative error on the score is about 1e-7 on
         well-conditioned features and grows with the square of their condition number
-        (measured in ``doc/notes/issue8.md``). Means, class sums and merges stay in float64.
+        (measured in :ref:`bench_float32`). Means, class sums and merges stay in float64.
 
     Attributes
     ----------
