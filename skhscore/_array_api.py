@@ -18,7 +18,8 @@ CUDA GPUs, float32 on Apple's MPS, as :func:`sklearn.utils._array_api` reports),
 corrected two-pass centring and power-of-two column scaling as the NumPy engine. On GPUs whose
 float64 throughput is a small fraction of their float32 rate (most consumer cards) the scatter
 product can be asked for in float32 through ``scatter_dtype=np.float32`` (centring stays in
-the wide type); see the "float32 scatter" section of ``doc/benchmarks.rst`` for the error that costs.
+the wide type); the "float32 scatter" section of ``doc/benchmarks.rst`` measures the error
+that costs.
 """
 
 import numpy as np

@@ -3,6 +3,8 @@
 import numpy as np
 from scipy.stats import kendalltau
 
+from skhscore._label_placement import place_labels
+
 
 def _check_matplotlib(caller):
     try:
@@ -44,6 +46,10 @@ class ScoreAccuracyDisplay:
         Figure containing the plot (after :meth:`plot`).
     scatter_ : matplotlib PathCollection
         The points (after :meth:`plot`).
+    annotations_ : list of matplotlib Annotation
+        The candidate names (after :meth:`plot`), placed clear of each other, of the points
+        and of the axes' edges where the axes leave room; a name moved away from its point
+        has a leader line. Placed for the figure's layout at the time of :meth:`plot`.
 
     Examples
     --------
@@ -87,12 +93,13 @@ class ScoreAccuracyDisplay:
         if ax is None:
             _, ax = plt.subplots()
         self.scatter_ = ax.scatter(self.scores, self.accuracies, **scatter_kwargs)
-        if annotate and self.names is not None:
-            for name, x, y in zip(self.names, self.scores, self.accuracies, strict=True):
-                ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4))
         ax.set_xlabel(self.score_name)
         ax.set_ylabel("accuracy")
         ax.set_title(f"{self.score_name} against accuracy (Kendall tau = {self.kendall_tau_:.2f})")
+        self.annotations_ = []
+        if annotate and self.names is not None:
+            # names placed apart from each other, the points and the axes' edges
+            self.annotations_ = place_labels(ax, self.scores, self.accuracies, self.names)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
