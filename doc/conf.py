@@ -5,6 +5,7 @@ import sys
 import warnings
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("sphinxext"))
 
 import skhscore  # noqa: E402
 
@@ -103,16 +104,16 @@ def setup(app):
 html_theme = "pydata_sphinx_theme"
 html_title = "skhscore"
 html_theme_options = {"navigation_with_keys": False}
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "doc_module": ("skhscore",),
-    "reference_url": {"skhscore": None},
     "backreferences_dir": "generated/backreferences",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.HeadlineFirst",
     "download_all_examples": False,
     "matplotlib_animations": False,
 }
