@@ -43,6 +43,19 @@ class Table:
         self.names.pop(position)
         return self.columns.pop(position)
 
+    def set_aside(self, column):
+        """Remove the column named ``column`` (or at that position) as the row index."""
+        name = column
+        if name not in self.names and name.isdigit() and int(name) < len(self.names):
+            name = self.names[int(name)]
+        if name not in self.names:
+            raise InputFileError(
+                f"{self.path}: --index-col {column}: no such column "
+                f"(columns: {', '.join(map(repr, self.names))})."
+            )
+        self.pop(name)
+        self.index = name
+
 
 def _pandas(path):
     try:
@@ -88,16 +101,7 @@ def _set_index_aside(table, index_col):
     if index_col == "none" or not table.columns:
         return
     if index_col != "auto":
-        name = index_col
-        if name not in table.names and name.isdigit() and int(name) < len(table.names):
-            name = table.names[int(name)]
-        if name not in table.names:
-            raise InputFileError(
-                f"{table.path}: --index-col {index_col}: no such column "
-                f"(columns: {', '.join(map(repr, table.names))})."
-            )
-        table.pop(name)
-        table.index = name
+        table.set_aside(index_col)
         return
     if table.header and table.names[0] in _UNNAMED_INDEX:
         table.pop(table.names[0])
@@ -164,13 +168,7 @@ def _read_parquet(path, index_col):
         }
         table.index = ", ".join(table.index_levels)
     if index_col not in ("auto", "none"):
-        if index_col not in table.names:
-            raise InputFileError(
-                f"{path}: --index-col {index_col}: no such column "
-                f"(columns: {', '.join(map(repr, names))})."
-            )
-        table.pop(index_col)
-        table.index = index_col
+        table.set_aside(index_col)
     return table
 
 
