@@ -30,3 +30,15 @@ def test_demo_prints_the_table():
         assert name in out
     # the table is sorted by H-score: the best (raw pixels or a wide transform) before PCA(2)
     assert out.index("PCA(8)") < out.index("PCA(2)")
+
+
+def test_every_public_name_resolves_on_first_use():
+    """The package imports its names lazily (for a fast ``--help``): each must resolve."""
+    import importlib
+
+    for name in skhscore.__all__:
+        value = getattr(skhscore, name)
+        if name != "__version__":
+            module = importlib.import_module(value.__module__)
+            assert getattr(module, name) is value, name
+    assert set(skhscore.__all__) <= set(dir(skhscore))
