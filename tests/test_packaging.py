@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import skhscore
@@ -42,3 +43,25 @@ def test_every_public_name_resolves_on_first_use():
             module = importlib.import_module(value.__module__)
             assert getattr(module, name) is value, name
     assert set(skhscore.__all__) <= set(dir(skhscore))
+
+
+def test_license_file_matches_the_declared_license():
+    text = (ROOT / "LICENSE").read_text()
+    assert "BSD 3-Clause License" in text and "The skhscore developers" in text
+    assert 'license = { text = "BSD-3-Clause" }' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_saved_inventories_hold_the_names_the_docs_link():
+    """The docs link Python, SciPy and scikit-learn names offline, from doc/_inventories/
+    (objects.inv: four header lines, then zlib-compressed "name domain:role ..." lines)."""
+    wanted = {
+        "python": "float py:class",
+        "scipy": "scipy.stats.kendalltau py:function",
+        "sklearn": "sklearn.model_selection.GridSearchCV py:class",
+    }
+    for name, entry in wanted.items():
+        raw = (ROOT / "doc" / "_inventories" / f"{name}.inv").read_bytes()
+        header = raw.split(b"\n", 4)
+        assert header[0] == b"# Sphinx inventory version 2"
+        lines = zlib.decompress(header[4]).decode().splitlines()
+        assert any(line.startswith(entry + " ") for line in lines), (name, entry)
