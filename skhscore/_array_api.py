@@ -141,6 +141,8 @@ def array_api_statistics(X, y, sample_weight=None, *, scatter_dtype=np.float64, 
         )
         if part is not None:
             stats._absorb(part)
+    if weights is not None:  # rows of weight zero are seen, though they add nothing
+        stats._zero_rows += int(np.count_nonzero(weights == 0))
     return stats
 
 

@@ -24,13 +24,9 @@ def is_dask_collection(obj):
 
 
 def _block_statistics(x_block, y_block, w_block, scatter_dtype):
-    """Statistics of one row block (empty statistics for a block without weight)."""
+    """Statistics of one row block (its rows of weight zero are counted, nothing else)."""
     if x_block.shape[0] == 0:
         return HScoreStatistics(scatter_dtype=scatter_dtype)
-    if w_block is not None:
-        w = np.asarray(w_block, dtype=np.float64)
-        if w.size == x_block.shape[0] and np.all(np.isfinite(w)) and np.all(w == 0):
-            return HScoreStatistics(scatter_dtype=scatter_dtype)
     return HScoreStatistics.from_arrays(
         x_block, y_block, sample_weight=w_block, scatter_dtype=scatter_dtype
     )

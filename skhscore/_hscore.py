@@ -71,8 +71,9 @@ def n_target_dims(stats):
 def check_scorable(stats):
     """Refuse statistics on which no H-score is defined."""
     stats._check_built()
-    if stats.n_samples_seen_ < 2:
-        raise ValueError(f"Found {stats.n_samples_seen_} sample; the H-score needs at least 2.")
+    weighted_rows = stats.n_samples_seen_ - stats._zero_rows  # rows of weight zero add nothing
+    if weighted_rows < 2:
+        raise ValueError(f"Found {weighted_rows} sample; the H-score needs at least 2.")
     if isinstance(stats, CrossMomentStatistics):
         if stats._target_rank() == 0:
             raise ValueError(
@@ -137,8 +138,23 @@ def shrinkage_value(stats, shrinkage):
 
     Both estimators are the ones of :func:`sklearn.covariance.ledoit_wolf_shrinkage` and
     :class:`sklearn.covariance.OAS`, evaluated from the statistics (with weights, n is the
-    total weight).
+    total weight). The intensity is clipped into [0, 1]; one too small for the shrunk
+    covariance to be positive definite in float64 gives 0, the pseudo-inverse limit.
     """
+    alpha = _estimated_shrinkage(stats, shrinkage)
+    alpha = min(max(alpha, 0.0), 1.0)  # an intensity of -1e-16 is a rounded 0
+    # Below about k^2 eps, the shrunk covariance of rank-deficient features is not
+    # positive definite in floating point; the score is then its alpha -> 0 limit, the
+    # pseudo-inverse score (class deviations lie in the range of the scatter).
+    if 0.0 < alpha < 16 * stats.n_features_**2 * np.finfo(np.float64).eps:
+        try:
+            shrunk_covariance_factor(stats, alpha)
+        except np.linalg.LinAlgError:
+            return 0.0
+    return alpha
+
+
+def _estimated_shrinkage(stats, shrinkage):
     if not isinstance(shrinkage, str):
         return float(shrinkage)
     n_features = stats.n_features_

@@ -26,6 +26,8 @@ plus ``n mean mean^T``; class sums are ``F^T y``), so streamed statistics give t
 When ``n <= k`` the thin SVD of ``F`` gives the same quantities more accurately.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length
@@ -34,6 +36,7 @@ from skhscore._hscore import resolve_statistics
 from skhscore._sklearn_compat import validate_params
 from skhscore._statistics import HScoreStatistics
 from skhscore._validation import (
+    RegressionLikeLabelsWarning,
     check_features,
     check_labels,
     check_sample_weight,
@@ -156,7 +159,7 @@ def _evidence_from_svd(F, Y, n):
 
 def _classification_targets(y, n_samples, weights):
     try:
-        classes, codes = check_labels(y, n_samples)
+        classes, codes = check_labels(y, n_samples, regression_hint="regression=True")
     except ValueError as exc:
         raise ValueError(
             f"{exc} For a continuous target use logme_score(X, y, regression=True)."
@@ -288,7 +291,9 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
     n = float(n_samples) if weights is None else float(weights.sum())
 
     if not regression and n_samples > n_features:
-        stats = HScoreStatistics.from_arrays(X, y, sample_weight=weights)
+        with warnings.catch_warnings():  # the labels were checked (and warned about) above
+            warnings.simplefilter("ignore", RegressionLikeLabelsWarning)
+            stats = HScoreStatistics.from_arrays(X, y, sample_weight=weights)
         return _logme_from_statistics(stats)
     if n_samples > n_features:  # regression from the Gram matrices, in float64 chunks
         gram = np.zeros((n_features, n_features))
@@ -331,4 +336,5 @@ def _logme_from_statistics(stats):
     mean = stats.mean_
     gram = stats.scatter_ + n * np.outer(mean, mean)
     cross = stats.class_sums_.T
-    return _evidence_from_gram(gram, cross, stats.class_weights_, n, stats.n_samples_seen_)
+    rows = stats.n_samples_seen_ - stats._zero_rows  # rows of weight zero are not in F
+    return _evidence_from_gram(gram, cross, stats.class_weights_, n, rows)

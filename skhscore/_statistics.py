@@ -23,7 +23,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from skhscore._validation import check_features, check_labels, check_sample_weight
+from skhscore._validation import (
+    check_features,
+    check_labels,
+    check_same_label_kind,
+    check_sample_weight,
+)
 
 # Columns whose largest magnitude lies within 2**+-_SAFE_EXPONENT are used as they are.
 _SAFE_EXPONENT = 100
@@ -144,6 +149,9 @@ class HScoreStatistics:
     True
     """
 
+    #: Rows of weight zero seen: they count in ``n_samples_seen_`` and nowhere else.
+    _zero_rows = 0
+
     def __init__(self, *, scatter_dtype=np.float64):
         self.scatter_dtype = scatter_dtype
 
@@ -194,7 +202,7 @@ class HScoreStatistics:
         X = check_features(X, min_samples=1)
         n_rows, n_features = X.shape
         classes, codes = check_labels(y, n_rows)
-        weights = check_sample_weight(sample_weight, n_rows)
+        weights = check_sample_weight(sample_weight, n_rows, allow_all_zero=True)
         if not self._is_empty() and n_features != self.n_features_:
             raise ValueError(
                 f"X has {n_features} features, but the statistics were built from "
@@ -213,6 +221,8 @@ class HScoreStatistics:
             )
             if part is not None:
                 self._absorb(part)
+        if weights is not None:  # rows of weight zero are seen, though they add nothing
+            self._zero_rows += int(np.count_nonzero(weights == 0))
         return self
 
     def _is_empty(self):
@@ -419,11 +429,16 @@ class HScoreStatistics:
 
     def _absorb(self, part):
         """Merge ``part`` (a private copy, which may be modified) into ``self`` in place."""
+        zero_rows = self._zero_rows + part._zero_rows
         if part._is_empty():
+            self._zero_rows = zero_rows
             return
         if self._is_empty():
             self.__dict__.update(part.__dict__)
+            self._zero_rows = zero_rows
             return
+        check_same_label_kind(self._classes, part._classes)
+        self._zero_rows = zero_rows
         if part._mean.shape != self._mean.shape:
             raise ValueError(
                 f"Cannot merge statistics of {part._mean.shape[0]} features into statistics "
@@ -476,6 +491,11 @@ class HScoreStatistics:
 
     # ------------------------------------------------------------------ public view
     def _check_built(self):
+        if self._is_empty() and self._zero_rows:
+            raise ValueError(
+                f"Every sample seen ({self._zero_rows}) has weight zero: at least two "
+                "samples need a positive sample_weight."
+            )
         if self._is_empty():
             raise ValueError(
                 "These statistics are empty: build them with HScoreStatistics.from_arrays(X, y) "
@@ -484,8 +504,10 @@ class HScoreStatistics:
 
     @property
     def n_samples_seen_(self):
+        if self._is_empty() and self._zero_rows:
+            return self._zero_rows
         self._check_built()
-        return self._n_rows
+        return self._n_rows + self._zero_rows
 
     @property
     def weight_sum_(self):

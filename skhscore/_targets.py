@@ -126,6 +126,9 @@ class CrossMomentStatistics:
     True
     """
 
+    #: Rows of weight zero seen: they count in ``n_samples_seen_`` and nowhere else.
+    _zero_rows = 0
+
     def __init__(self, *, target="regression"):
         self.target = target
 
@@ -179,7 +182,7 @@ class CrossMomentStatistics:
         X = check_features(X, min_samples=1)
         n_rows, n_features = X.shape
         Y = check_targets(y, n_rows, self.target)
-        weights = check_sample_weight(sample_weight, n_rows)
+        weights = check_sample_weight(sample_weight, n_rows, allow_all_zero=True)
         if not self._is_empty() and (
             n_features != self.n_features_ or Y.shape[1] != self.n_targets_
         ):
@@ -197,6 +200,8 @@ class CrossMomentStatistics:
             part = self._chunk_statistics(X[start:stop], Y[start:stop], w)
             if part is not None:
                 self._absorb(part)
+        if weights is not None:  # rows of weight zero are seen, though they add nothing
+            self._zero_rows += int(np.count_nonzero(weights == 0))
         return self
 
     def _is_empty(self):
@@ -292,11 +297,15 @@ class CrossMomentStatistics:
 
     def _absorb(self, part):
         """Merge ``part`` (a private copy, which may be modified) into ``self`` in place."""
+        zero_rows = self._zero_rows + part._zero_rows
         if part._is_empty():
+            self._zero_rows = zero_rows
             return
         if self._is_empty():
             self.__dict__.update(part.__dict__)
+            self._zero_rows = zero_rows
             return
+        self._zero_rows = zero_rows
         if part._x._mean.shape != self._x._mean.shape or part._y_mean.shape != self._y_mean.shape:
             raise ValueError(
                 "Cannot merge statistics of different shapes: "
@@ -321,6 +330,11 @@ class CrossMomentStatistics:
 
     # ------------------------------------------------------------------ public view
     def _check_built(self):
+        if self._is_empty() and self._zero_rows:
+            raise ValueError(
+                f"Every sample seen ({self._zero_rows}) has weight zero: at least two "
+                "samples need a positive sample_weight."
+            )
         if self._is_empty():
             raise ValueError(
                 "These statistics are empty: build them with "
@@ -329,8 +343,10 @@ class CrossMomentStatistics:
 
     @property
     def n_samples_seen_(self):
+        if self._is_empty() and self._zero_rows:
+            return self._zero_rows
         self._check_built()
-        return self._n_rows
+        return self._n_rows + self._zero_rows
 
     @property
     def weight_sum_(self):
