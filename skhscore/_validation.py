@@ -279,3 +279,16 @@ def check_sample_weight(sample_weight, n_samples, *, allow_all_zero=False):
     if not allow_all_zero and not np.any(w > 0):
         raise ValueError("sample_weight is zero everywhere: at least two samples need weight.")
     return w
+
+
+def power_of_two_exponent(X):
+    """``e`` with ``max |X| 2^-e`` in [0.5, 1) (0 for an all-zero X): a unit for rescaling.
+
+    Scaling by a power of two is exact, so metrics invariant (or equivariant) to a constant
+    factor can work near 1 whatever the magnitude of the input (1e+-200 included).
+    """
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return 0
+    peak = max(float(np.max(values)), -float(np.min(values)))
+    return int(np.frexp(peak)[1]) if peak > 0 and np.isfinite(peak) else 0

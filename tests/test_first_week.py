@@ -18,9 +18,11 @@ from skhscore import (
     CrossMomentStatistics,
     HScoreStatistics,
     IncrementalHScore,
+    gbc_score,
     h_score,
     h_score_from_batches,
     logme_score,
+    transrate_score,
 )
 
 
@@ -171,3 +173,148 @@ def test_mixed_labels_are_named(labels):
     X = np.random.default_rng(0).normal(size=(6, 2))
     with pytest.raises(TypeError, match=r"e.g. 1 and '1'.*astype\(str\)"):
         h_score(X, labels)
+
+
+# ------------------------------------------------- item 5: LogME, GBC, TransRate robustness
+def logme_fixed_point(F, Y, iterations=20000, tol=1e-13):
+    """LogME by MacKay's fixed-point updates (You et al., ICML 2021, Algorithm 1),
+    iterated to convergence, with every eigenvalue of F^T F (zeros included) in the
+    log-determinant; the evidence per sample, averaged over the columns of Y. Where the
+    updates run away (t -> 0) the largest evidence met on the way is kept."""
+    F = np.asarray(F, dtype=np.float64)
+    n, k = F.shape
+    u, s, _ = np.linalg.svd(F, full_matrices=False)
+    sigma_all = np.zeros(k)
+    sigma_all[: s.size] = s**2
+    scores = []
+    for y in np.asarray(Y, dtype=np.float64).T:
+        x = u.T @ y
+        outside = max(y @ y - x @ x, 0.0)
+        alpha, beta, best = 1.0, 1.0, -np.inf
+        for _ in range(iterations):
+            shrink = beta * s**2 / (alpha + beta * s**2)
+            gamma = shrink.sum()
+            m2 = np.sum((shrink * x / s) ** 2)
+            res2 = np.sum(((1 - shrink) * x) ** 2) + outside
+            evidence = (
+                k / 2 * np.log(alpha)
+                + n / 2 * np.log(beta)
+                - 0.5 * np.sum(np.log(alpha + beta * sigma_all))
+                - beta / 2 * res2
+                - alpha / 2 * m2
+                - n / 2 * np.log(2 * np.pi)
+            )
+            best = max(best, evidence / n)
+            if res2 <= 0 or m2 <= 0:
+                break
+            new_alpha, new_beta = gamma / m2, (n - gamma) / res2
+            done = abs(new_alpha / alpha - 1) < tol and abs(new_beta / beta - 1) < tol
+            alpha, beta = new_alpha, new_beta
+            if done:
+                break
+        scores.append(best)
+    return float(np.mean(scores))
+
+
+def onehot(y):
+    return (np.asarray(y)[:, None] == np.unique(y)).astype(float)
+
+
+@pytest.mark.parametrize("shape", [(80, 6), (30, 12)])
+def test_logme_matches_the_published_fixed_point(shape):
+    n, k = shape
+    X, y = make_task(5, n=n, k=k, signal=0.7)
+    assert logme_score(X, y) == pytest.approx(logme_fixed_point(X, onehot(y)), rel=1e-7)
+
+
+def test_logme_interpolation_limit_is_the_fixed_point_limit():
+    # n < k, distinct rows: the evidence rises towards a finite limit as t -> 0
+    X, y = make_task(6, n=20, k=50)
+    reference = logme_fixed_point(X, onehot(y))
+    assert logme_score(X, y) == pytest.approx(reference, rel=1e-6)
+    assert logme_score(X, y) >= reference - 1e-9  # the supremum, not a point below it
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e-3, 1e200, 1e-200])
+@pytest.mark.parametrize("shape", [(80, 6), (20, 50)])
+def test_logme_is_scale_invariant_at_any_magnitude(scale, shape):
+    X, y = make_task(7, n=shape[0], k=shape[1])
+    base = logme_score(X, y)
+    assert logme_score(X * scale, y) == pytest.approx(base, rel=1e-10)
+    assert logme_score(HScoreStatistics.from_arrays(X * scale, y)) == pytest.approx(
+        logme_score(HScoreStatistics.from_arrays(X, y)), rel=1e-10
+    )
+    # a regression target scaled by c shifts the evidence by -log(c)
+    target = X[:, 0] + 0.1 * np.arange(shape[0])
+    shifted = logme_score(X[:, 1:] * scale, target * scale, regression=True) + np.log(scale)
+    assert shifted == pytest.approx(logme_score(X[:, 1:], target, regression=True), rel=1e-9)
+
+
+def test_logme_weights_equal_repeated_rows():
+    X, y = make_task(8, n=60, k=5)
+    w = np.ones(60)
+    w[:7] = 3.0
+    repeated = np.r_[np.arange(60), np.repeat(np.arange(7), 2)]
+    assert logme_score(X, y, sample_weight=w) == pytest.approx(
+        logme_score(X[repeated], y[repeated]), rel=1e-10
+    )
+
+
+def test_logme_unbounded_evidence_is_inf_with_a_warning():
+    X, y = make_task(9, n=20, k=50)
+    duplicated = np.r_[np.arange(20), 0]
+    w = np.ones(20)
+    w[0] = 2.0
+    encoded = np.c_[onehot(y), X[:, :2]]
+    for args, kwargs in [
+        ((X[duplicated], y[duplicated]), {}),
+        ((X[duplicated] * 1e3, y[duplicated]), {}),
+        ((X, y), {"sample_weight": w}),
+        ((encoded, y), {}),
+    ]:
+        with pytest.warns(UserWarning, match=r"LogME is \+inf here.*duplicated rows"):
+            assert logme_score(*args, **kwargs) == np.inf
+    # independently: the marginal likelihood y ~ N(0, F F^T / alpha + I / beta) grows
+    # without bound as the noise variance 1 / beta goes to 0 (alpha fixed)
+    F, Y = X[duplicated], onehot(y[duplicated])
+    path = [gaussian_log_evidence(F, Y, alpha=1.0, beta=beta) for beta in (1e2, 1e6, 1e10)]
+    step = 0.5 * np.log(1e4) / F.shape[0]  # 1/2 log(beta) per sample: a null direction
+    assert np.diff(path) == pytest.approx([step, step], rel=0.05)
+
+
+def gaussian_log_evidence(F, Y, alpha, beta):
+    """Mean over columns of log N(y; 0, F F^T / alpha + I / beta) / n, in dense algebra."""
+    n = F.shape[0]
+    C = F @ F.T / alpha + np.eye(n) / beta
+    _, logdet = np.linalg.slogdet(C)
+    quad = np.einsum("ij,ij->j", Y, np.linalg.solve(C, Y))
+    return float(np.mean(-0.5 * (quad + logdet + n * np.log(2 * np.pi)) / n))
+
+
+def test_gbc_and_transrate_at_extreme_magnitudes():
+    X, y = make_task(10, n=90, k=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, no nan
+        huge, tiny = gbc_score(X * 1e200, y), gbc_score(X * 1e-200, y)
+        # at 1e200 the floor of 1e-4 is negligible, as a floor of 1e-300 is at scale 1
+        assert huge == pytest.approx(gbc_score(X, y, min_variance=1e-300), rel=1e-10)
+        # at 1e-200 every variance is the floor: the classes overlap completely
+        assert tiny == -3 * 2
+        for scale in (1e200, 1e-200, 1e160):
+            assert transrate_score(X * scale, y) == pytest.approx(
+                transrate_by_eigenvalues(X, y, scale), rel=1e-9, abs=1e-300
+            )
+
+
+def transrate_by_eigenvalues(X, y, scale, eps=1e-4):
+    """TransRate of X * scale: 1/2 sum log(1 + scale^2 l_i / (n eps)) over the eigenvalues
+    l_i of the centred scatter, in logs (scale^2 itself overflows)."""
+
+    def rate(Z):
+        lam = np.clip(np.linalg.eigvalsh(Z.T @ Z), 1e-300, None)
+        return 0.5 * np.sum(
+            np.logaddexp(0, np.log(lam) + 2 * np.log(scale) - np.log(len(Z) * eps))
+        )
+
+    X = X - X.mean(axis=0)  # centred once, as a whole (the class parts are not re-centred)
+    return rate(X) - np.mean([rate(X[y == c]) for c in np.unique(y)])
