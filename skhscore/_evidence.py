@@ -80,7 +80,7 @@ def _max_log_evidence(sigma, outside, z2, n, exact):
     total = outside + z2.sum(axis=0)
     at_infinity = 0.5 * np.log(n / total)
     if sigma.size == 0:  # identically zero features: the evidence of y ~ N(0, 1/beta)
-        return _average(at_infinity, exact) - 0.5 - 0.5 * log2pi
+        return float(_average(at_infinity, exact) - 0.5 - 0.5 * log2pi)
     scale = float(sigma.max())
     tiny_q = np.finfo(np.float64).tiny
 
@@ -120,7 +120,7 @@ def _max_log_evidence(sigma, outside, z2, n, exact):
     # the supremum: the interior maximum, or a limit at one end of t
     refined = np.maximum(refined, at_infinity)
     refined = np.maximum(refined, _limit_at_zero(sigma, z2, exact, n))
-    return _average(refined, exact) - 0.5 - 0.5 * log2pi
+    return float(_average(refined, exact) - 0.5 - 0.5 * log2pi)
 
 
 def _average(values, exact):
