@@ -196,7 +196,7 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
     shift = power_of_two_exponent(X)
     target_shifts = np.array([power_of_two_exponent(column) for column in Y.T])
     Y = np.ldexp(Y, -target_shifts)
-    offset = float(np.mean(target_shifts)) * np.log(2.0)
+    offset = float(np.mean(target_shifts) * np.log(2.0))
     if n_samples > n_features:  # regression from the Gram matrices, in float64 chunks
         rows = n_samples if weights is None else int(np.count_nonzero(weights))
         gram, cross, yy = _regression_moments(X, Y, weights, shift)
