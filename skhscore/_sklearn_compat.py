@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     validate_parameter_constraints,
     validate_params,
 )
+from sklearn.utils._repr_html.estimator import _VisualBlock  # noqa: F401
 from sklearn.utils._set_output import _safe_set_output  # noqa: F401
 from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
 from sklearn.utils.validation import (  # noqa: F401
