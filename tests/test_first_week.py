@@ -5,23 +5,37 @@ transcription of LogME's published algorithm below, repeated rows, rescaled inpu
 text of the error or warning.
 """
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from _reference import make_task, paper_hscore
 from sklearn.covariance import ledoit_wolf_shrinkage
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_digits, load_iris
+from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.feature_selection import RFECV, SequentialFeatureSelector
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import estimator_html_repr
 
 from skhscore import (
     CrossMomentStatistics,
+    HScoreScorer,
     HScoreStatistics,
     IncrementalHScore,
+    TransferabilityRankingDisplay,
+    TransferabilitySelector,
     gbc_score,
     h_score,
     h_score_from_batches,
     logme_score,
+    make_transferability_scorer,
     transrate_score,
 )
 
@@ -318,3 +332,154 @@ def transrate_by_eigenvalues(X, y, scale, eps=1e-4):
 
     X = X - X.mean(axis=0)  # centred once, as a whole (the class parts are not re-centred)
     return rate(X) - np.mean([rate(X[y == c]) for c in np.unique(y)])
+
+
+# ------------------------------------------------- item 3: a bare classifier in a search
+def _folds(X, y, cv):
+    return [(X[train], y[train], X[test], y[test]) for train, test in cv.split(X, y)]
+
+
+def test_sequential_feature_selector_around_a_bare_classifier():
+    X, y = load_wine_scaled()
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    sfs = SequentialFeatureSelector(
+        LogisticRegression(max_iter=5000), n_features_to_select=3, scoring=HScoreScorer(), cv=cv
+    ).fit(X, y)
+    # independently: greedy forward search on the mean held-out H-score of the paper
+    chosen = []
+    for _ in range(3):
+        gains = {
+            j: np.mean(
+                [paper_hscore(Xte[:, [*chosen, j]], yte) for _, _, Xte, yte in _folds(X, y, cv)]
+            )
+            for j in range(X.shape[1])
+            if j not in chosen
+        }
+        chosen.append(max(gains, key=gains.get))
+    assert sorted(np.flatnonzero(sfs.get_support())) == sorted(chosen)
+    assert sorted(chosen) != [0, 1, 2]  # not the first columns of an all-nan search
+
+
+def test_rfecv_with_the_plain_score_keeps_every_column():
+    X, y = load_wine_scaled()
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    rfecv = RFECV(LogisticRegression(max_iter=5000), scoring=HScoreScorer(), cv=cv).fit(X, y)
+    means = rfecv.cv_results_["mean_test_score"]
+    full = np.mean([paper_hscore(Xte, yte) for _, _, Xte, yte in _folds(X, y, cv)])
+    assert means[-1] == pytest.approx(full, rel=1e-9)
+    # plain H never decreases when a column is added: the largest set always wins
+    assert np.all(np.diff(means) >= -1e-12)
+    assert rfecv.n_features_ == X.shape[1]
+
+
+def test_selector_warns_when_a_candidate_scores_nan_everywhere():
+    X, y = load_wine_scaled()
+
+    def nan_for_pca(estimator, X, y):
+        return np.nan if isinstance(estimator, PCA) else h_score(estimator.transform(X), y)
+
+    selector = TransferabilitySelector(
+        [("pca", PCA(2)), ("raw", "passthrough")], scoring=nan_for_pca
+    )
+    with pytest.warns(UserWarning, match=r"Candidate 'pca' scored nan on every fold"):
+        selector.fit(X, y)
+    assert selector.best_name_ == "raw"
+
+
+def load_wine_scaled():
+    from sklearn.datasets import load_wine
+    from sklearn.preprocessing import scale
+
+    X, y = load_wine(return_X_y=True)
+    return scale(X), y
+
+
+# ------------------------------------------------- item 6: test folds lacking classes
+def test_selector_warns_when_test_folds_lack_classes():
+    X, y = load_digits(return_X_y=True)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]  # sorted by class, as on disk: each fold holds two classes
+    cv = KFold(5)
+    lacking = [np.setdiff1d(np.unique(y), y[test]) for _, test in cv.split(X)]
+    message = (
+        f"{sum(m.size > 0 for m in lacking)} of 5 test folds lack classes present in y: "
+        f"fold 0 lacks {lacking[0].tolist()}"
+    )
+    assert message.startswith("5 of 5 test folds")
+    selector = TransferabilitySelector([("raw", "passthrough")], cv=cv)
+    with pytest.warns(UserWarning, match=re.escape(message) + ".*StratifiedKFold"):
+        selector.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TransferabilitySelector([("raw", "passthrough")], cv=StratifiedKFold(5)).fit(X, y)
+
+
+def test_int_cv_with_a_rare_class_warns():
+    X, y = load_wine_scaled()
+    y = y.copy()
+    y[:3] = 3  # a fourth class of three samples: five stratified folds cannot all hold it
+    with pytest.warns(UserWarning, match=r"test folds lack classes present in y.*\[3\]"):
+        TransferabilitySelector([("raw", "passthrough")], cv=5).fit(X, y)
+
+
+# ------------------------------------------------- item 10: COO and other sparse input
+@pytest.mark.parametrize("fmt", ["coo", "dia", "dok", "lil", "bsr"])
+def test_selector_accepts_non_indexable_sparse_input(fmt):
+    X, y = load_wine_scaled()
+    X[np.abs(X) < 0.5] = 0.0
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    selector = TransferabilitySelector([("raw", "passthrough")], cv=cv)
+    selector.fit(sp.csr_matrix(X).asformat(fmt), y)
+    expected = np.mean([paper_hscore(Xte, yte) for _, _, Xte, yte in _folds(X, y, cv)])
+    assert selector.scores_["raw"] == pytest.approx(expected, rel=1e-9)
+
+
+# ------------------------------------------------- item 13: names, display, HTML repr
+def test_selector_accepts_scorer_names():
+    X, y = load_wine_scaled()
+    candidates = [
+        ("lda", LinearDiscriminantAnalysis()),
+        ("lda_shrunk", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
+    ]
+    selector = TransferabilitySelector(candidates, scoring="accuracy").fit(X, y)
+    for name, estimator in candidates:
+        expected = cross_val_score(estimator, X, y, cv=StratifiedKFold(5), scoring="accuracy")
+        assert selector.scores_[name] == pytest.approx(expected.mean())
+    pca = [("pca2", PCA(2)), ("pca5", PCA(5))]
+    by_name = TransferabilitySelector(pca, scoring="logme").fit(X, y)
+    by_scorer = TransferabilitySelector(pca, scoring=make_transferability_scorer("logme"))
+    assert by_name.scores_ == pytest.approx(by_scorer.fit(X, y).scores_)
+    with pytest.raises(ValueError, match=r"scoring='acuracy' is neither a metric of skhscore"):
+        TransferabilitySelector(pca, scoring="acuracy").fit(X, y)
+
+
+def test_ranking_display_from_grid_search_cv_results():
+    X, y = load_wine_scaled()
+    pipe = Pipeline([("scale", StandardScaler()), ("features", "passthrough")])
+    grid = {"features": [PCA(2), PCA(6)], "scale__with_std": [True, False]}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(pipe, grid, scoring=HScoreScorer(), cv=cv).fit(X, y)
+    display = TransferabilityRankingDisplay.from_cv_results(search.cv_results_)
+    assert display.names == [
+        f"features={p['features']!r}, scale__with_std={p['scale__with_std']!r}"
+        for p in search.cv_results_["params"]
+    ]
+    assert display.names[0] == "features=PCA(n_components=2), scale__with_std=True"
+    np.testing.assert_array_equal(display.mean_scores, search.cv_results_["mean_test_score"])
+    best = int(np.argmax(search.cv_results_["mean_test_score"]))
+    assert display.order_[0] == best
+
+
+def test_selector_html_repr_draws_candidates_side_by_side():
+    selector = TransferabilitySelector(
+        [("pca", PCA(2)), ("svd", TruncatedSVD(3)), ("raw", "passthrough")]
+    )
+    html = estimator_html_repr(selector)
+    union = estimator_html_repr(FeatureUnion([("pca", PCA(2)), ("svd", TruncatedSVD(3))]))
+    assert "sk-parallel" in html and "sk-parallel" in union  # FeatureUnion's layout
+    for name in ("pca", "svd", "raw", "PCA", "TruncatedSVD"):
+        assert f">{name}<" in html or f"{name}(" in html
+    link = (
+        "https://skhscore.readthedocs.io/en/latest/generated/skhscore.TransferabilitySelector.html"
+    )
+    assert selector._get_doc_link() == link and link in html
