@@ -137,6 +137,18 @@ def test_streamed_zero_weight_batch_matches_one_pass():
     assert h_score_from_batches(batches) == pytest.approx(one_pass, rel=1e-12)
 
 
+def test_dask_blocks_of_weight_zero_count_their_rows():
+    da = pytest.importorskip("dask.array")
+    from skhscore._dask import dask_statistics
+
+    X, y = make_task(2, n=90)
+    w = np.ones(90)
+    w[30:60] = 0.0
+    stats = dask_statistics(da.from_array(X, chunks=(30, -1)), y, da.from_array(w, chunks=30))
+    assert stats.n_samples_seen_ == 90
+    assert h_score(stats) == pytest.approx(paper_hscore(X[w > 0], y[w > 0]), rel=1e-10)
+
+
 def test_zero_weight_rows_counted_in_merges_and_regression_statistics():
     X, y = make_task(3, n=40)
     w = np.r_[np.ones(20), np.zeros(20)]
@@ -210,6 +222,8 @@ def logme_fixed_point(F, Y, iterations=20000, tol=1e-13):
             gamma = shrink.sum()
             m2 = np.sum((shrink * x / s) ** 2)
             res2 = np.sum(((1 - shrink) * x) ** 2) + outside
+            if not (np.isfinite(alpha) and np.isfinite(beta) and alpha > 0 and beta > 0):
+                break  # the updates ran away (t -> 0 or infinity)
             evidence = (
                 k / 2 * np.log(alpha)
                 + n / 2 * np.log(beta)
