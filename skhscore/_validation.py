@@ -192,8 +192,15 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
         y = y.ravel()
     if n_samples is not None:
         check_consistent_length(np.empty(n_samples), y)
-    _check_missing_or_mixed(y)
-    kind = _label_kind(y)
+    if y.dtype.kind == "f":
+        _check_missing_or_mixed(y)  # vectorised; object labels are diagnosed below
+    try:
+        kind = _label_kind(y)
+    except TypeError:  # pd.NA cannot be compared: name it rather than numpy's error
+        _check_missing_or_mixed(y)
+        raise
+    if kind == "unknown" and y.dtype.kind == "O":
+        _check_missing_or_mixed(y)
     if kind in ("continuous", "continuous-multioutput"):
         raise ValueError(
             "y looks continuous (float values that are not whole numbers), but the "
@@ -211,10 +218,13 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
     try:
         classes, codes = np.unique(y, return_inverse=True)
     except TypeError as exc:
+        _check_missing_or_mixed(y)
         raise TypeError(
             "The labels in y cannot be sorted (mixed types such as strings and numbers?). "
             "Use labels of a single type."
         ) from exc
+    if classes.dtype.kind == "O" and any(_is_missing(c) for c in classes):
+        _check_missing_or_mixed(y)  # NaN among numbers sorts: found among the classes
     codes = codes.reshape(-1)
     warn_if_regression_like(y, classes, codes, regression_hint)
     return classes, codes

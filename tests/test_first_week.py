@@ -184,6 +184,8 @@ def test_text_or_categorical_feature_column_is_named(dtype):
         pd.Series([0, 1, pd.NA, 1, 0, 1]),
         pd.Series([0, 1, None, 1, 0, 1], dtype="Int64"),
         pd.Series(["a", "b", None, "b", "a", "b"], dtype="string"),
+        pd.Series(["a", "b", np.nan, "b", "a", "b"]),  # object column read by pandas
+        np.array([0, 1, np.nan, 1, 0, 1], dtype=object),  # sorts: found among the classes
     ],
 )
 def test_missing_labels_are_named(labels):
