@@ -89,7 +89,22 @@ def _check_numeric_columns(X, name):
 
 
 def _is_missing(value):
-    return value is None or type(value).__name__ in ("NAType", "NaTType") or value != value
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except (TypeError, ValueError):  # labels that do not compare to themselves as a bool
+        return False
+
+
+def _as_label_array(y):
+    """``np.asarray(y)``, except that a list mixing numbers and strings stays an object
+    array (numpy would turn 1 into "1", silently merging 1 and "1")."""
+    array = np.asarray(y)
+    if isinstance(y, list | tuple) and array.dtype.kind in "US":
+        if not all(isinstance(v, str | bytes) for v in y):
+            return np.asarray(y, dtype=object)
+    return array
 
 
 def _check_missing_or_mixed(y):
@@ -187,7 +202,7 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
             "y is required: the H-score measures how much label information the features "
             "carry, so it needs the class labels."
         )
-    y = np.asarray(y)
+    y = _as_label_array(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if n_samples is not None:

@@ -195,7 +195,12 @@ def test_missing_labels_are_named(labels):
 
 
 @pytest.mark.parametrize(
-    "labels", [np.array([1, "1", 0, 1, 0, 1], dtype=object), pd.Series([1, "1", 0, 1, 0, 1])]
+    "labels",
+    [
+        np.array([1, "1", 0, 1, 0, 1], dtype=object),
+        pd.Series([1, "1", 0, 1, 0, 1]),
+        [1, "1", 0, 1, 0, 1],  # numpy alone would make 1 and "1" one class
+    ],
 )
 def test_mixed_labels_are_named(labels):
     X = np.random.default_rng(0).normal(size=(6, 2))
