@@ -9,8 +9,8 @@ from skhscore._sklearn_compat import Interval, StrOptions, validate_params
 from skhscore._validation import (
     check_features,
     check_labels,
-    power_of_two_exponent,
     refuses_estimators,
+    rescaling_exponent,
 )
 
 
@@ -137,8 +137,10 @@ def gbc_score(X, y, *, n_components=64, gaussian="diagonal", min_variance=1e-4):
     Z = X.toarray() if sp.issparse(X) else np.asarray(X)
     # in power-of-two units near 1 (exact), so that products of features near 1e+-200
     # neither overflow nor underflow; only the variance floor depends on the unit
-    shift = power_of_two_exponent(Z)
-    Z = np.ldexp(Z.astype(np.float64), -shift)  # a copy: the caller's array is never touched
+    Z = Z.astype(np.float64)  # a copy: the caller's array is never touched
+    shift = rescaling_exponent(Z)
+    if shift:
+        Z = np.ldexp(Z, -shift, out=Z)
     floor = _floor_in_units(min_variance, shift)
     if n_components is not None:
         Z -= Z.mean(axis=0)

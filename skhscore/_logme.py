@@ -41,8 +41,8 @@ from skhscore._validation import (
     check_features,
     check_labels,
     check_sample_weight,
-    power_of_two_exponent,
     refuses_estimators,
+    rescaling_exponent,
 )
 
 
@@ -193,9 +193,10 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
     # LogME is invariant to scaling the features by a constant and shifts by -log(c) when a
     # target is scaled by c: work in power-of-two units where products neither overflow
     # nor underflow, then add the shifts back.
-    shift = power_of_two_exponent(X)
-    target_shifts = np.array([power_of_two_exponent(column) for column in Y.T])
-    Y = np.ldexp(Y, -target_shifts)
+    shift = rescaling_exponent(X)
+    target_shifts = np.array([rescaling_exponent(column) for column in Y.T])
+    if np.any(target_shifts):
+        Y = np.ldexp(Y, -target_shifts)
     offset = float(np.mean(target_shifts) * np.log(2.0))
     if n_samples > n_features:  # regression from the Gram matrices, in float64 chunks
         rows = n_samples if weights is None else int(np.count_nonzero(weights))
@@ -203,7 +204,9 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
         return _evidence_from_gram(gram, cross, yy, n, rows) - offset
 
     F = X.toarray() if sp.issparse(X) else np.asarray(X)
-    F = np.ldexp(F.astype(np.float64), -shift)  # a copy: the caller's array is never touched
+    F = F.astype(np.float64)  # a copy: the caller's array is never touched
+    if shift:
+        F = np.ldexp(F, -shift, out=F)
     if weights is not None:
         root = np.sqrt(weights)[:, None]
         F *= root
@@ -220,7 +223,9 @@ def _regression_moments(X, Y, weights, shift):
     for start in range(0, n_samples, step):
         part = X[start : start + step]
         part = part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64)
-        part = np.ldexp(part.astype(np.float64, copy=False), -shift)
+        part = part.astype(np.float64, copy=False)
+        if shift:
+            part = np.ldexp(part, -shift)  # a new array: part may be the caller's memory
         ypart = Y[start : start + step]
         if weights is not None:  # both sides by sqrt(w): cross = F^T W y, gram = F^T W F
             root = np.sqrt(weights[start : start + step])[:, None]

@@ -10,8 +10,8 @@ from skhscore._sklearn_compat import Interval, validate_params
 from skhscore._validation import (
     check_features,
     check_labels,
-    power_of_two_exponent,
     refuses_estimators,
+    rescaling_exponent,
 )
 
 
@@ -114,8 +114,10 @@ def transrate_score(X, y, *, eps=1e-4):
     X = check_features(X, min_samples=2)
     classes, codes = check_labels(y, X.shape[0])
     Z = X.toarray() if sp.issparse(X) else np.asarray(X)
-    shift = power_of_two_exponent(Z)  # power-of-two units near 1: exact, and no overflow
-    Z = np.ldexp(Z.astype(np.float64), -shift)  # a copy: the caller's array is never touched
+    Z = Z.astype(np.float64)  # a copy: the caller's array is never touched
+    shift = rescaling_exponent(Z)  # power-of-two units near 1: exact, and no overflow
+    if shift:
+        Z = np.ldexp(Z, -shift, out=Z)
     Z -= Z.mean(axis=0)
     Z -= Z.mean(axis=0)  # second pass removes the rounding of the first
     total = coding_rate(Z, eps, shift)

@@ -306,14 +306,18 @@ def check_sample_weight(sample_weight, n_samples, *, allow_all_zero=False):
     return w
 
 
-def power_of_two_exponent(X):
-    """``e`` with ``max |X| 2^-e`` in [0.5, 1) (0 for an all-zero X): a unit for rescaling.
+def rescaling_exponent(X):
+    """``e`` with ``max |X| 2^-e`` in [0.5, 1) when that magnitude is beyond ``2^+-64``, else 0.
 
     Scaling by a power of two is exact, so metrics invariant (or equivariant) to a constant
-    factor can work near 1 whatever the magnitude of the input (1e+-200 included).
+    factor can work near 1 whatever the magnitude of the input (1e+-200 included); within
+    ``2^+-64`` products of features neither overflow nor underflow, and 0 spares the pass.
     """
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return 0
     peak = max(float(np.max(values)), -float(np.min(values)))
-    return int(np.frexp(peak)[1]) if peak > 0 and np.isfinite(peak) else 0
+    if not (peak > 0 and np.isfinite(peak)):
+        return 0
+    exponent = int(np.frexp(peak)[1])
+    return exponent if abs(exponent) > 64 else 0
