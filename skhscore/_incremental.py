@@ -2,26 +2,22 @@
 
 import sys
 import time
-from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skhscore._array_api import to_numpy
+from skhscore._constraints import SHRINKAGE_CONSTRAINT
+from skhscore._engine import HScoreStatistics, to_numpy
 from skhscore._hscore import hscore_from_statistics
 from skhscore._sklearn_compat import (
-    Interval,
     Options,
     StrOptions,
     _fit_context,
     validate_params,
 )
-from skhscore._statistics import HScoreStatistics
 from skhscore._validation import check_labels
-
-_SHRINKAGE = [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")]
 
 
 def _declared_classes(classes):
@@ -118,7 +114,7 @@ class IncrementalHScore(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "shrinkage": _SHRINKAGE,
+        "shrinkage": SHRINKAGE_CONSTRAINT,
         "scatter_dtype": [
             StrOptions({"float64", "float32"}),
             Options(type, {np.float64, np.float32}),
@@ -266,7 +262,7 @@ class IncrementalHScore(BaseEstimator):
             other_stats, other_declared = other.statistics_, other._declared
             other_names = getattr(other, "feature_names_in_", None)
         elif isinstance(other, HScoreStatistics):
-            other._check_built()
+            other.moments()  # refuses empty statistics
             other_stats, other_declared, other_names = other, None, None
         else:
             raise TypeError(
@@ -444,7 +440,7 @@ def _unpack(batch, index):
 @validate_params(
     {
         "batches": "no_validation",
-        "shrinkage": _SHRINKAGE,
+        "shrinkage": SHRINKAGE_CONSTRAINT,
         "classes": ["array-like", None],
         "progress": ["boolean"],
         "return_estimator": ["boolean"],

@@ -30,9 +30,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length
 
-from skhscore._hscore import resolve_statistics
+from skhscore._engine import HScoreStatistics, resolve_statistics
 from skhscore._sklearn_compat import validate_params
-from skhscore._statistics import HScoreStatistics
 from skhscore._validation import (
     check_features,
     check_labels,
@@ -321,8 +320,7 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
 
 def _logme_from_statistics(stats):
     """LogME of a classification task from its sufficient statistics."""
-    stats._check_built()
-    if stats.classes_.shape[0] < 2:
+    if stats.moments().classes.shape[0] < 2:
         raise ValueError(
             "The statistics hold a single class; LogME of a classification task needs at "
             "least two. If this is one fold of a cross-validation, use StratifiedKFold."

@@ -1,0 +1,169 @@
+"""One pass over the rows of an update: the raw sums every statistic is made of.
+
+The rows are read once, chunk by chunk (a float64 copy of about 64 MiB) and, inside a chunk,
+block by cache-sized block: each block is shifted by one provisional centre (the mean of the
+update's first block) and its column extremes, class sums and fourth-moment terms are taken
+while it is in cache; the shifted rows go into the chunk buffer, whose Gram product is
+accumulated into one k x k matrix for the whole update (BLAS ``syrk`` with ``beta=1``).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import blas
+
+from skhscore._engine._rank import stack_roots
+from skhscore._engine._units import scale_rows
+
+# Target size of one chunk's float64 copy.
+CHUNK_BYTES = 64 * 2**20
+# Target size of the block of rows processed while it stays in cache.
+_BLOCK_BYTES = 2 * 2**20
+# Class sums use a dense one-hot matrix up to this many entries, a sparse one beyond.
+_DENSE_ONEHOT_ENTRIES = 2**16
+
+
+def default_chunk_size(n_features):
+    """Rows per chunk so that one float64 chunk takes about 64 MiB."""
+    return max(256, CHUNK_BYTES // (8 * max(n_features, 1)))
+
+
+def _onehot(codes, n_classes, w):
+    n_rows = codes.shape[0]
+    if n_classes * n_rows <= _DENSE_ONEHOT_ENTRIES:  # small: a dense one-hot is cheapest
+        onehot = (codes == np.arange(n_classes)[:, None]).astype(np.float64)
+        if w is not None:
+            onehot *= w
+        return onehot
+    return sp.csc_matrix(  # C x n sparse, sliced by columns per block
+        (np.ones(n_rows) if w is None else w, (codes, np.arange(n_rows))),
+        shape=(n_classes, n_rows),
+    )
+
+
+def _add_gram(gram, buffer):
+    """``gram += buffer.T @ buffer`` in place (lower triangle only for float64)."""
+    if buffer.dtype == np.float64:
+        blas.dsyrk(1.0, buffer.T, beta=1.0, c=gram.T, trans=0, lower=0, overwrite_c=1)
+    else:  # float32 product, accumulated in float64
+        gram += np.tril(buffer.T @ buffer)
+
+
+def positive_rows(chunk, codes, w):
+    """The rows of positive weight of one chunk (all of them without weights)."""
+    if w is None:
+        return chunk, codes, w
+    keep = w > 0
+    if np.all(keep):
+        return chunk, codes, w
+    return chunk[keep], codes[keep], w[keep]
+
+
+def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponents=None):
+    """Raw sums of ``X`` about a provisional centre, in the units ``2**exponents``.
+
+    Returns None when no row has positive weight, else a dict with ``centre``, ``n_rows``,
+    ``wsum``, ``col_sum``, ``class_sums``, ``class_weights``, ``col_min``, ``col_max``,
+    ``gram`` (full, symmetric), ``m3`` and ``m4`` (about the centre, in units of
+    ``2**max(exponents)``).
+    """
+    n_features = X.shape[1]
+    buffer_dtype = np.float32 if scatter_dtype == np.float32 else np.float64
+    block_rows = max(16, _BLOCK_BYTES // (8 * n_features))
+    if exponents is None or not np.any(exponents):
+        exponents, to_global = None, None
+    else:
+        to_global = np.ldexp(1.0, exponents - exponents.max())
+        to_global = None if np.all(to_global == 1.0) else to_global
+    gram = np.zeros((n_features, n_features))
+    col_sum = np.zeros(n_features)
+    class_sums = np.zeros((n_classes, n_features))
+    class_weights = np.zeros(n_classes)
+    col_min = np.full(n_features, np.inf)
+    col_max = np.full(n_features, -np.inf)
+    m3 = np.zeros(n_features)
+    m4 = 0.0
+    centre, buffer, scratch = None, None, None
+    n_rows = 0
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        chunk, chunk_codes, w = positive_rows(
+            X[start:stop], codes[start:stop], None if weights is None else weights[start:stop]
+        )
+        rows_here = chunk.shape[0]
+        if rows_here == 0:
+            continue
+        n_rows += rows_here
+        # one buffer for every chunk: fresh 64 MiB pages per chunk cost page faults
+        if buffer is None or buffer.shape[0] < rows_here:
+            buffer = np.empty((rows_here, n_features), dtype=buffer_dtype)
+            if buffer_dtype != np.float64:
+                scratch = np.empty((block_rows, n_features))
+        onehot = _onehot(chunk_codes, n_classes, w)
+        class_weights += np.asarray(onehot.sum(axis=1)).ravel()
+        for b_start in range(0, rows_here, block_rows):
+            b_stop = min(b_start + block_rows, rows_here)
+            rows = chunk[b_start:b_stop]
+            if sp.issparse(rows):
+                rows = rows.toarray()
+            if exponents is not None:  # exact power-of-two units before any square
+                rows = scale_rows(rows, exponents)
+            col_min = np.minimum(col_min, rows.min(axis=0))
+            col_max = np.maximum(col_max, rows.max(axis=0))
+            if centre is None:
+                centre = rows.mean(axis=0, dtype=np.float64)
+            d = buffer[b_start:b_stop] if scratch is None else scratch[: b_stop - b_start]
+            np.subtract(rows, centre, out=d, casting="unsafe")
+            wb = None if w is None else w[b_start:b_stop]
+            col_sum += d.sum(axis=0) if wb is None else wb @ d
+            class_sums += onehot[:, b_start:b_stop] @ d
+            dg = d if to_global is None else d * to_global
+            sq_norms = np.einsum("ij,ij->i", dg, dg)
+            weighted = sq_norms if wb is None else wb * sq_norms
+            m4 += float(weighted @ sq_norms)
+            m3 += weighted @ dg
+            if wb is not None:
+                d *= np.sqrt(wb)[:, None]
+            if scratch is not None:
+                buffer[b_start:b_stop] = d
+        _add_gram(gram, buffer[:rows_here])
+    if n_rows == 0:
+        return None
+    gram = np.tril(gram)
+    gram += np.tril(gram, -1).T
+    return {
+        "centre": centre,
+        "n_rows": n_rows,
+        "wsum": float(n_rows) if weights is None else float(class_weights.sum()),
+        "col_sum": col_sum,
+        "class_sums": class_sums,
+        "class_weights": class_weights,
+        "col_min": col_min,
+        "col_max": col_max,
+        "gram": gram,
+        "m3": m3,
+        "m4": m4,
+    }
+
+
+def centred_root(X, codes, weights, chunk_size, exponents, mean):
+    """Triangular factor R of the centred (weighted) rows of ``X``, chunk by chunk (TSQR).
+
+    ``R^T R`` is the scatter about ``mean`` (in the units ``2**exponents``); unlike the Gram
+    product, R is backward stable column by column, so it resolves what the data resolve.
+    """
+    root = None
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        chunk, _, w = positive_rows(
+            X[start:stop], codes[start:stop], None if weights is None else weights[start:stop]
+        )
+        if chunk.shape[0] == 0:
+            continue
+        if sp.issparse(chunk):
+            chunk = chunk.toarray()
+        d = scale_rows(chunk, exponents)
+        d -= mean
+        if w is not None:
+            d *= np.sqrt(w)[:, None]
+        root = stack_roots(root, d)
+    return root
