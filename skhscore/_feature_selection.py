@@ -5,6 +5,7 @@ The numerics (forward and backward paths on the sufficient statistics) live in
 """
 
 import numbers
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +26,7 @@ from skhscore._greedy import (
 )
 from skhscore._hscore import scorable_view, shrinkage_value
 from skhscore._sklearn_compat import (
+    Hidden,
     Interval,
     RealNotInt,
     StrOptions,
@@ -88,7 +90,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         - int: that many (between 1 and ``n_features``);
         - float in (0, 1]: that fraction of the columns, ``max(1, int(fraction *
           n_features))``;
-        - "auto" with ``cv=None``: stop with a significance test (see ``tol``). Forward: the
+        - "auto" with ``cv=None``: stop with a significance test (see ``alpha``). Forward: the
           path stops before the first column whose partial test, Bonferroni-corrected for
           the number of candidates at that step, is not significant. Backward: elimination
           stops at the first column (the weakest one) whose corrected test is significant.
@@ -114,7 +116,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         is not invariant to rescaling columns: standardise columns measured in different
         units first.
 
-    tol : float in (0, 1), default=None
+    alpha : float in (0, 1), default=None
         Significance level of the stopping test of ``n_features_to_select="auto"`` without
         ``cv``; None means 0.05. Ignored otherwise. The test of a column j given the other
         selected columns J (k of them) is Rao's exact F test of additional information:
@@ -125,7 +127,16 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         that step (Bonferroni), because the greedy tests the best of many. Where no test is
         possible (``n - C - k < 1``), a forward path stops and backward elimination goes
         on. With shrinkage, the same statistic is computed on the shrunk covariance (exact
-        only for a = 0).
+        only for a = 0). Named like the ``alpha`` of
+        :class:`~sklearn.feature_selection.SelectFpr` (a significance level, not the
+        minimum score gain that ``tol`` means in
+        :class:`~sklearn.feature_selection.SequentialFeatureSelector`).
+
+    tol : float in (0, 1), default="deprecated"
+        Former name of ``alpha``.
+
+        .. deprecated:: 0.2.0
+            ``tol`` was renamed ``alpha`` in 0.2.0 and will be removed in 0.4.0.
 
     cv : int, cross-validation generator or iterable, default=None
         None: choose the stopping point as ``n_features_to_select`` says, on all the data.
@@ -166,7 +177,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         Score after each step: forward, the H-score of the first ``i + 1`` selected
         columns; backward, that of the columns left after ``i + 1`` removals.
     pvalues_path_ : ndarray of shape (len(`selection_order_`),)
-        Uncorrected p-value of the partial test (see ``tol``) of the column of each step:
+        Uncorrected p-value of the partial test (see ``alpha``) of the column of each step:
         given the columns selected before it (forward), or given the columns left after its
         removal (backward). NaN where ``n - C - k < 1``.
     shrinkage_ : float
@@ -221,7 +232,8 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         ],
         "direction": [StrOptions({"forward", "backward"})],
         "shrinkage": SHRINKAGE_CONSTRAINT,
-        "tol": [None, Interval(Real, 0, 1, closed="neither")],
+        "alpha": [None, Interval(Real, 0, 1, closed="neither")],
+        "tol": [Hidden(StrOptions({"deprecated"})), None, Interval(Real, 0, 1, closed="neither")],
         "cv": ["cv_object", None],
         "n_jobs": [None, Integral],
     }
@@ -232,13 +244,15 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         *,
         direction="forward",
         shrinkage=None,
-        tol=None,
+        alpha=None,
+        tol="deprecated",
         cv=None,
         n_jobs=None,
     ):
         self.n_features_to_select = n_features_to_select
         self.direction = direction
         self.shrinkage = shrinkage
+        self.alpha = alpha
         self.tol = tol
         self.cv = cv
         self.n_jobs = n_jobs
@@ -289,7 +303,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
             size = self._size_from_cv(X, y, weights, size, n_features)
             level = None
         elif size is None:
-            level = DEFAULT_LEVEL if self.tol is None else float(self.tol)
+            level = self._significance_level()
         else:
             level = None
 
@@ -320,6 +334,21 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         self.pvalues_path_ = np.asarray(pvalues, dtype=np.float64)
         self.n_features_to_select_ = int(support.sum())
         return self
+
+    def _significance_level(self):
+        """``alpha`` (or the deprecated ``tol``); 0.05 when neither is given."""
+        alpha = self.alpha
+        if not (isinstance(self.tol, str) and self.tol == "deprecated"):
+            warnings.warn(
+                "The parameter 'tol' of HScoreFeatureSelector was renamed 'alpha' in 0.2.0 "
+                "(it is a significance level) and will be removed in 0.4.0: pass "
+                f"alpha={self.tol!r} instead.",
+                FutureWarning,
+                stacklevel=3,
+            )
+            if alpha is None:
+                alpha = self.tol
+        return DEFAULT_LEVEL if alpha is None else float(alpha)
 
     def _size_from_cv(self, X, y, weights, size, n_features):
         """Number of columns with the best mean held-out score over the folds."""

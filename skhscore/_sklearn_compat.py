@@ -15,6 +15,7 @@ from sklearn.utils._array_api import (  # noqa: F401
 )
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
+    Hidden,
     Interval,
     Options,
     RealNotInt,
