@@ -11,7 +11,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from skhscore._engine._rank import stack_roots
 from skhscore._engine._units import scale_rows
 
 # Target size of one chunk's float64 copy.
@@ -38,6 +37,10 @@ def _onehot(codes, n_classes, w):
         (np.ones(n_rows) if w is None else w, (codes, np.arange(n_rows))),
         shape=(n_classes, n_rows),
     )
+
+
+def _sqrt(w):
+    return None if w is None else np.sqrt(w)
 
 
 def _add_gram(gram, buffer):
@@ -75,7 +78,6 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
         to_global = np.ldexp(1.0, exponents - exponents.max())
         to_global = None if np.all(to_global == 1.0) else to_global
     gram = np.zeros((n_features, n_features))
-    col_sum = np.zeros(n_features)
     class_sums = np.zeros((n_classes, n_features))
     class_weights = np.zeros(n_classes)
     col_min = np.full(n_features, np.inf)
@@ -98,8 +100,11 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
             buffer = np.empty((rows_here, n_features), dtype=buffer_dtype)
             if buffer_dtype != np.float64:
                 scratch = np.empty((block_rows, n_features))
-        onehot = _onehot(chunk_codes, n_classes, w)
-        class_weights += np.asarray(onehot.sum(axis=1)).ravel()
+        class_weights += np.bincount(chunk_codes, weights=w, minlength=n_classes)
+        # float64: the class sums come from the finished buffer in one product per chunk
+        # (rows scaled by sqrt(w), so the one-hot carries sqrt(w)); float32: per block
+        per_block = scratch is not None
+        onehot = _onehot(chunk_codes, n_classes, w if per_block else _sqrt(w))
         for b_start in range(0, rows_here, block_rows):
             b_stop = min(b_start + block_rows, rows_here)
             rows = chunk[b_start:b_stop]
@@ -114,8 +119,8 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
             d = buffer[b_start:b_stop] if scratch is None else scratch[: b_stop - b_start]
             np.subtract(rows, centre, out=d, casting="unsafe")
             wb = None if w is None else w[b_start:b_stop]
-            col_sum += d.sum(axis=0) if wb is None else wb @ d
-            class_sums += onehot[:, b_start:b_stop] @ d
+            if per_block:
+                class_sums += onehot[:, b_start:b_stop] @ d
             dg = d if to_global is None else d * to_global
             sq_norms = np.einsum("ij,ij->i", dg, dg)
             weighted = sq_norms if wb is None else wb * sq_norms
@@ -125,6 +130,8 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
                 d *= np.sqrt(wb)[:, None]
             if scratch is not None:
                 buffer[b_start:b_stop] = d
+        if not per_block:
+            class_sums += onehot @ buffer[:rows_here]
         _add_gram(gram, buffer[:rows_here])
     if n_rows == 0:
         return None
@@ -134,7 +141,7 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
         "centre": centre,
         "n_rows": n_rows,
         "wsum": float(n_rows) if weights is None else float(class_weights.sum()),
-        "col_sum": col_sum,
+        "col_sum": class_sums.sum(axis=0),  # every row is in one class
         "class_sums": class_sums,
         "class_weights": class_weights,
         "col_min": col_min,
@@ -145,25 +152,25 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
     }
 
 
-def centred_root(X, codes, weights, chunk_size, exponents, mean):
-    """Triangular factor R of the centred (weighted) rows of ``X``, chunk by chunk (TSQR).
+def centred_blocks(X, weights, chunk_size, exponents, mean):
+    """A callable yielding the centred, weighted rows of ``X`` chunk by chunk (float64,
+    in the units ``2**exponents``): the rows whose Gram product is the scatter."""
 
-    ``R^T R`` is the scatter about ``mean`` (in the units ``2**exponents``); unlike the Gram
-    product, R is backward stable column by column, so it resolves what the data resolve.
-    """
-    root = None
-    for start in range(0, X.shape[0], chunk_size):
-        stop = min(start + chunk_size, X.shape[0])
-        chunk, _, w = positive_rows(
-            X[start:stop], codes[start:stop], None if weights is None else weights[start:stop]
-        )
-        if chunk.shape[0] == 0:
-            continue
-        if sp.issparse(chunk):
-            chunk = chunk.toarray()
-        d = scale_rows(chunk, exponents)
-        d -= mean
-        if w is not None:
-            d *= np.sqrt(w)[:, None]
-        root = stack_roots(root, d)
-    return root
+    def blocks():
+        for start in range(0, X.shape[0], chunk_size):
+            stop = min(start + chunk_size, X.shape[0])
+            w = None if weights is None else weights[start:stop]
+            chunk = X[start:stop]
+            if w is not None:
+                chunk, w = chunk[w > 0], w[w > 0]
+            if chunk.shape[0] == 0:
+                continue
+            if sp.issparse(chunk):
+                chunk = chunk.toarray()
+            d = scale_rows(chunk, exponents)
+            d -= mean
+            if w is not None:
+                d *= np.sqrt(w)[:, None]
+            yield d
+
+    return blocks

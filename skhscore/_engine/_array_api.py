@@ -24,7 +24,7 @@ the wide type); see ``doc/notes/issue8.md`` for the error that costs.
 import numpy as np
 import scipy.sparse as sp
 
-from skhscore._engine._accumulate import centred_root
+from skhscore._engine._accumulate import centred_blocks
 from skhscore._engine._statistics import HScoreStatistics
 from skhscore._engine._units import column_exponents, input_roundoff
 from skhscore._sklearn_compat import (
@@ -236,9 +236,5 @@ def _chunk_statistics(
         rows = to_numpy(chunk)
         if w is not None:
             rows = rows[keep]
-        part._scatter = None
-        part._root = centred_root(
-            rows, np.zeros(n_rows, dtype=np.intp), w, n_rows, exponents, part._centre + part._shift
-        )
-        part._whitener_cache = None
+        part._refine(centred_blocks(rows, w, n_rows, exponents, part._centre + part._shift))
     return part

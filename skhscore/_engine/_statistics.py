@@ -26,11 +26,11 @@ import numbers
 
 import numpy as np
 
-from skhscore._engine._accumulate import accumulate, centred_root, default_chunk_size
+from skhscore._engine._accumulate import accumulate, centred_blocks, default_chunk_size
 from skhscore._engine._algebra import add_outer, shift_moments
 from skhscore._engine._base import MergeableStatistics
 from skhscore._engine._rank import (
-    root_from_whitener,
+    refined_whitener,
     stack_roots,
     whitener_from_root,
     whitener_from_scatter,
@@ -193,12 +193,20 @@ class HScoreStatistics(MergeableStatistics):
             part = self._from_sums(sums, classes, exponents, input_roundoff(X))
             resolved = not part._cancelled and part._whitener().resolved
         if not resolved:
-            part._scatter = None
-            part._root = centred_root(
-                X, codes, weights, chunk_size, exponents, part._centre + part._shift
+            part._refine(
+                centred_blocks(X, weights, chunk_size, exponents, part._centre + part._shift)
             )
-            part._whitener_cache = None
         return part
+
+    def _refine(self, blocks):
+        """Replace the scatter by a factor computed from the rows (see ``_rank``)."""
+        varying = varying_columns(self._min, self._max)
+        scatter = None if self._cancelled else self._scatter
+        white = refined_whitener(blocks, varying, self._roundoff, scatter)
+        with single_blas_thread():
+            self._root = white.root(self._centre.shape[0])
+        self._scatter = None
+        self._whitener_cache = white
 
     def _from_sums(self, sums, classes, exponents, roundoff):
         """A part (scatter form) from the raw sums of :func:`accumulate`."""
@@ -283,7 +291,7 @@ class HScoreStatistics(MergeableStatistics):
         """A factor R with ``R^T R`` = the scatter (its resolved part)."""
         if self._root is not None:
             return self._root
-        return root_from_whitener(self._whitener(), self._centre.shape[0])
+        return self._whitener().root(self._centre.shape[0])
 
     def _absorb(self, part):
         """Merge ``part`` (a private copy, which may be modified) into ``self`` in place."""

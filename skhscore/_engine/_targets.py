@@ -348,7 +348,7 @@ class CrossMomentStatistics(MergeableStatistics):
         self._check_built()
         varying = varying_columns(self._x._min, self._x._max)
         white = self._target_whitener()
-        cross = self._cross[:, white.columns] / white.norms
+        cross = self._cross[:, white.columns] / white.kept_norms
         deviations = solve_triangular(white.factor, cross.T, lower=True, check_finite=False)
         return StatisticsView.build(
             self._x,
@@ -359,7 +359,7 @@ class CrossMomentStatistics(MergeableStatistics):
             class_weights=None,
             target_rows=lambda Y: (
                 np.ldexp(np.asarray(Y, dtype=np.float64), -self._y_exp)[:, white.columns]
-                / white.norms,
+                / white.kept_norms,
                 white.factor,
             ),
         )

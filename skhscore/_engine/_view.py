@@ -9,7 +9,6 @@ read-only.
 from functools import cached_property
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 
 def _frozen(array):
@@ -88,11 +87,7 @@ class StatisticsView:
 
     def whitened_deviations(self):
         """``M`` (rank x targets) with ``H = ||M||_F^2 = tr(pinv(S) B)``."""
-        white = self.whitener
-        if white.rank == 0:
-            return np.zeros((0, self.deviations.shape[0]))
-        targets = self._scaled_deviations[:, white.columns].T / white.norms[:, None]
-        return solve_triangular(white.factor, targets, lower=True, check_finite=False)
+        return self.whitener.whiten(self._scaled_deviations.T)
 
     def shrunk_covariance(self, alpha):
         """``Sigma_a = (1 - a) S / n + a (tr(S / n) / k) I`` and ``t = tr(S / n) / k``.
@@ -116,14 +111,9 @@ class StatisticsView:
         """Rows z_i of ``X`` (dense) whitened by :attr:`whitener`: ``sum_i w_i z_i z_i^T = I``
         over the rows the statistics were built from."""
         stats = self._stats
-        white = self.whitener
-        x = np.ldexp(np.asarray(X, dtype=np.float64), -stats._exp)[:, white.columns]
-        x -= (stats._centre + stats._shift)[white.columns]
-        if white.rank == 0:
-            return x
-        return solve_triangular(
-            white.factor, (x / white.norms).T, lower=True, check_finite=False
-        ).T
+        x = np.ldexp(np.asarray(X, dtype=np.float64), -stats._exp)
+        x -= stats._centre + stats._shift
+        return self.whitener.whiten(x.T).T
 
     def centred_rows(self, X):
         """Rows of ``X`` (dense, float64) minus the mean, in common units, constant columns
