@@ -7,6 +7,8 @@ while it is in cache; the shifted rows go into the chunk buffer, whose Gram prod
 accumulated into one k x k matrix for the whole update (BLAS ``syrk`` with ``beta=1``).
 """
 
+import numbers
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
@@ -24,6 +26,15 @@ _DENSE_ONEHOT_ENTRIES = 2**16
 def default_chunk_size(n_features):
     """Rows per chunk so that one float64 chunk takes about 64 MiB."""
     return max(256, CHUNK_BYTES // (8 * max(n_features, 1)))
+
+
+def check_chunk_size(chunk_size, n_columns):
+    """``chunk_size`` validated, or the default for rows of ``n_columns`` float64 values."""
+    if chunk_size is None:
+        return default_chunk_size(n_columns)
+    if not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+    return chunk_size
 
 
 def _onehot(codes, n_classes, w):

@@ -22,11 +22,9 @@ Numerical care, each for a measured failure of the obvious code:
   third-moment companion so that it too merges exactly.
 """
 
-import numbers
-
 import numpy as np
 
-from skhscore._engine._accumulate import accumulate, centred_blocks, default_chunk_size
+from skhscore._engine._accumulate import accumulate, centred_blocks, check_chunk_size
 from skhscore._engine._algebra import add_outer, shift_moments
 from skhscore._engine._base import MergeableStatistics
 from skhscore._engine._rank import (
@@ -167,10 +165,7 @@ class HScoreStatistics(MergeableStatistics):
                 f"X has {n_features} features, but the statistics were built from "
                 f"{self.n_features_} features."
             )
-        if chunk_size is None:
-            chunk_size = default_chunk_size(n_features)
-        if not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
-            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+        chunk_size = check_chunk_size(chunk_size, n_features)
         part = self._chunk_statistics(X, classes, codes, weights, chunk_size)
         if part is not None:
             with single_blas_thread():

@@ -11,15 +11,13 @@ power-of-two rescaling of extreme columns, per-column extremes to recognise cons
 columns, and a pairwise (Chan et al.) merge.
 """
 
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import solve_triangular
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.multiclass import type_of_target
 
-from skhscore._engine._accumulate import default_chunk_size, positive_rows
+from skhscore._engine._accumulate import check_chunk_size, positive_rows
 from skhscore._engine._base import MergeableStatistics
 from skhscore._engine._rank import whitener_from_scatter
 from skhscore._engine._statistics import HScoreStatistics
@@ -197,10 +195,7 @@ class CrossMomentStatistics(MergeableStatistics):
                 f"X has {n_features} features and y {Y.shape[1]} columns, but the statistics "
                 f"were built from {self.n_features_} features and {self.n_targets_} columns."
             )
-        if chunk_size is None:
-            chunk_size = default_chunk_size(n_features + Y.shape[1])
-        if not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
-            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+        chunk_size = check_chunk_size(chunk_size, n_features + Y.shape[1])
         for start in range(0, n_rows, chunk_size):
             stop = min(start + chunk_size, n_rows)
             w = None if weights is None else weights[start:stop]
