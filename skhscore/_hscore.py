@@ -47,6 +47,11 @@ def shrinkage_value(view, shrinkage):
     n_features = view.n_features
     if n_features == 1:
         return 0.0  # one feature: every shrinkage gives the same score
+    if shrinkage == "auto" and view.m4 is None:
+        raise ValueError(
+            "These statistics were built without the fourth moments Ledoit-Wolf needs; "
+            "build them with HScoreStatistics.from_arrays(X, y) to use shrinkage='auto'."
+        )
     n = view.n
     cov = view.scatter / n
     trace = float(np.trace(cov))
@@ -350,9 +355,13 @@ def h_score(
     0.9379
     """
     if adjusted or normalize is not None:
-        stats = resolve_statistics(X, y, sample_weight, target=target)
+        stats = resolve_statistics(
+            X, y, sample_weight, target=target, fourth_moments=shrinkage == "auto"
+        )
         return score_from_parts(
             hscore_parts(stats, shrinkage), adjusted=adjusted, normalize=normalize
         )
-    stats = resolve_statistics(X, y, sample_weight, target=target)
+    stats = resolve_statistics(
+        X, y, sample_weight, target=target, fourth_moments=shrinkage == "auto"
+    )
     return hscore_from_statistics(stats, shrinkage)

@@ -72,13 +72,15 @@ def positive_rows(chunk, codes, w):
     return chunk[keep], codes[keep], w[keep]
 
 
-def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponents=None):
+def accumulate(
+    X, n_classes, codes, weights, chunk_size, scatter_dtype, exponents=None, moments=True
+):
     """Raw sums of ``X`` about a provisional centre, in the units ``2**exponents``.
 
     Returns None when no row has positive weight, else a dict with ``centre``, ``n_rows``,
     ``wsum``, ``col_sum``, ``class_sums``, ``class_weights``, ``col_min``, ``col_max``,
     ``gram`` (full, symmetric), ``m3`` and ``m4`` (about the centre, in units of
-    ``2**max(exponents)``).
+    ``2**max(exponents)``; None without ``moments``).
     """
     n_features = X.shape[1]
     buffer_dtype = np.float32 if scatter_dtype == np.float32 else np.float64
@@ -132,11 +134,12 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
             wb = None if w is None else w[b_start:b_stop]
             if per_block:
                 class_sums += onehot[:, b_start:b_stop] @ d
-            dg = d if to_global is None else d * to_global
-            sq_norms = np.einsum("ij,ij->i", dg, dg)
-            weighted = sq_norms if wb is None else wb * sq_norms
-            m4 += float(weighted @ sq_norms)
-            m3 += weighted @ dg
+            if moments:  # what the Ledoit-Wolf shrinkage needs
+                dg = d if to_global is None else d * to_global
+                sq_norms = np.einsum("ij,ij->i", dg, dg)
+                weighted = sq_norms if wb is None else wb * sq_norms
+                m4 += float(weighted @ sq_norms)
+                m3 += weighted @ dg
             if wb is not None:
                 d *= np.sqrt(wb)[:, None]
             if scratch is not None:
@@ -158,8 +161,8 @@ def accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, exponent
         "col_min": col_min,
         "col_max": col_max,
         "gram": gram,
-        "m3": m3,
-        "m4": m4,
+        "m3": m3 if moments else None,
+        "m4": m4 if moments else None,
     }
 
 

@@ -8,7 +8,9 @@ from skhscore._engine._statistics import HScoreStatistics
 from skhscore._engine._targets import CrossMomentStatistics
 
 
-def resolve_statistics(X, y, sample_weight=None, scatter_dtype=np.float64, target=None):
+def resolve_statistics(
+    X, y, sample_weight=None, scatter_dtype=np.float64, target=None, fourth_moments=True
+):
     """Return the statistics of ``(X, y)``, or ``X`` itself when it already is statistics.
 
     ``target`` (None means "classification") picks the statistics built from arrays:
@@ -16,7 +18,8 @@ def resolve_statistics(X, y, sample_weight=None, scatter_dtype=np.float64, targe
     ``"regression"`` or ``"multilabel"`` target. A statistics object passed as ``X`` knows
     its target, so ``target`` is then only checked: ``"regression"`` or ``"multilabel"``
     with :class:`HScoreStatistics` is refused (the default, ``"classification"``, is
-    accepted with either object).
+    accepted with either object). ``fourth_moments=False`` skips the Ledoit-Wolf moments of
+    statistics built here from arrays (for a score that does not use them).
     """
     if isinstance(X, (HScoreStatistics, CrossMomentStatistics)):
         if y is not None or sample_weight is not None:
@@ -38,7 +41,7 @@ def resolve_statistics(X, y, sample_weight=None, scatter_dtype=np.float64, targe
             return dask_statistics(X, y, sample_weight, scatter_dtype=scatter_dtype)
         if use_array_api(X):  # array_api_dispatch on and X a torch / CuPy / ... array
             return array_api_statistics(X, y, sample_weight, scatter_dtype=scatter_dtype)
-        return HScoreStatistics.from_arrays(
-            X, y, sample_weight=sample_weight, scatter_dtype=scatter_dtype
-        )
+        stats = HScoreStatistics(scatter_dtype=scatter_dtype)
+        stats._fourth_moments = bool(fourth_moments)
+        return stats.update(X, y, sample_weight=sample_weight)
     return CrossMomentStatistics.from_arrays(X, y, target=target, sample_weight=sample_weight)

@@ -106,8 +106,14 @@ class HScoreStatistics(MergeableStatistics):
     def __init__(self, *, scatter_dtype=np.float64):
         self.scatter_dtype = scatter_dtype
 
+    #: Whether updates accumulate the Ledoit-Wolf moments (off only for statistics built
+    #: inside a score function that does not need them).
+    _fourth_moments = True
+
     def _empty_like(self):
-        return type(self)(scatter_dtype=self.scatter_dtype)
+        empty = type(self)(scatter_dtype=self.scatter_dtype)
+        empty._fourth_moments = self._fourth_moments
+        return empty
 
     def _features(self):
         return self
@@ -176,13 +182,28 @@ class HScoreStatistics(MergeableStatistics):
         """Statistics of one batch, as a fresh object (None if its weight is zero)."""
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             # optimistic pass in the input's units; it gives up on extreme magnitudes
-            sums = accumulate(X, classes.shape[0], codes, weights, chunk_size, self.scatter_dtype)
+            sums = accumulate(
+                X,
+                classes.shape[0],
+                codes,
+                weights,
+                chunk_size,
+                self.scatter_dtype,
+                moments=self._fourth_moments,
+            )
         if sums is None:
             return None
         exponents = column_exponents(sums["col_min"], sums["col_max"], self.scatter_dtype)
         if np.any(exponents):  # redo in exact power-of-two units
             sums = accumulate(
-                X, classes.shape[0], codes, weights, chunk_size, self.scatter_dtype, exponents
+                X,
+                classes.shape[0],
+                codes,
+                weights,
+                chunk_size,
+                self.scatter_dtype,
+                exponents,
+                self._fourth_moments,
             )
         with single_blas_thread():
             part = self._from_sums(sums, classes, exponents, input_roundoff(X))
@@ -211,15 +232,17 @@ class HScoreStatistics(MergeableStatistics):
         global_exp = int(exponents.max())
         to_global = np.ldexp(1.0, exponents - global_exp)
         # the fourth-moment terms move from the provisional centre to the mean
-        m3, m4 = shift_moments(
-            sums["m3"],
-            sums["m4"],
-            lambda v: to_global * (gram @ (to_global * v)),
-            float(np.diag(gram) @ to_global**2),
-            sums["col_sum"] * to_global,
-            wsum,
-            -shift * to_global,
-        )
+        m3, m4 = None, None
+        if sums["m4"] is not None:
+            m3, m4 = shift_moments(
+                sums["m3"],
+                sums["m4"],
+                lambda v: to_global * (gram @ (to_global * v)),
+                float(np.diag(gram) @ to_global**2),
+                sums["col_sum"] * to_global,
+                wsum,
+                -shift * to_global,
+            )
         gram_diag = np.diag(gram).copy()
         scatter = add_outer(gram, -wsum, shift)  # in place (the Gram is spent): G - n s s^T
         present = sums["class_weights"] > 0
@@ -264,10 +287,10 @@ class HScoreStatistics(MergeableStatistics):
         self._exp = exponents
         global_exp = int(exponents.max())
         shift = self._global_exp - global_exp
-        if shift:
+        if shift and self._m4 is not None:
             self._m3 = np.ldexp(self._m3, 3 * shift)
             self._m4 = float(np.ldexp(self._m4, 4 * shift))
-            self._global_exp = global_exp
+        self._global_exp = global_exp
         self._whitener_cache = None
 
     def _scatter_apply(self, v):
@@ -314,7 +337,11 @@ class HScoreStatistics(MergeableStatistics):
         # fourth-moment terms: move each side's moments to the new mean, then add
         to_global = np.ldexp(1.0, exponents - self._global_exp)
         m3, m4 = 0.0, 0.0
+        if self._m4 is None or part._m4 is None:
+            m3, m4 = None, None
         for side, side_shift in ((self, self._shift), (part, part_shift)):
+            if m4 is None:
+                break
             d = (side_shift - shift) * to_global
             if side._root is None:
                 diag = np.diag(side._scatter)

@@ -41,7 +41,8 @@ class StatisticsView:
         common units, constant columns zeroed: ``deviations.T @ deviations`` is the scatter
         explained by the target.
     m4 : float
-        ``sum_i w_i ||x_i - mean||^4`` in common units (the Ledoit-Wolf shrinkage needs it).
+        ``sum_i w_i ||x_i - mean||^4`` in common units (the Ledoit-Wolf shrinkage needs it;
+        None for statistics a score function built without it).
     whitener : Whitener
         The engine's rank-revealing whitener (in the engine's per-column units: use it
         through :meth:`whitened_deviations` and :meth:`whiten_rows`).
@@ -68,7 +69,7 @@ class StatisticsView:
         view.varying = _frozen(varying)
         view._scaled_deviations = deviations
         view.deviations = _frozen(deviations * (varying * to_global))
-        view.m4 = float(features._m4)
+        view.m4 = None if features._m4 is None else float(features._m4)
         view.whitener = features._whitener()
         return view
 
