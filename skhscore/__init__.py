@@ -7,6 +7,7 @@ task.
 """
 
 from skhscore._display import ScoreAccuracyDisplay, TransferabilityRankingDisplay
+from skhscore._engine import CrossMomentStatistics, HScoreStatistics
 from skhscore._feature_selection import HScoreFeatureSelector
 from skhscore._features import get_features
 from skhscore._gbc import gbc_score
@@ -17,8 +18,6 @@ from skhscore._scorer import HScoreScorer, make_hscore_scorer
 from skhscore._selector import TransferabilitySelector
 from skhscore._significance import HScoreTestResult, h_score_test
 from skhscore._source_metrics import leep_score, nce_score
-from skhscore._statistics import HScoreStatistics
-from skhscore._targets import CrossMomentStatistics
 from skhscore._transferability import transferability
 from skhscore._transferability_scorer import (
     TransferabilityScorer,

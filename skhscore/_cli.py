@@ -81,7 +81,7 @@ def _parse_shrinkage(value):
 
 
 def _statistics(X, y, show_progress, name):
-    from skhscore._statistics import HScoreStatistics, default_chunk_size
+    from skhscore._engine import HScoreStatistics, default_chunk_size
 
     stats = HScoreStatistics()
     n = X.shape[0]

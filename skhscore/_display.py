@@ -3,6 +3,8 @@
 import numpy as np
 from scipy.stats import kendalltau
 
+from skhscore._hscore import h_score
+
 
 def _check_matplotlib(caller):
     try:
@@ -164,8 +166,6 @@ class ScoreAccuracyDisplay:
         from sklearn.model_selection import StratifiedKFold, cross_val_score
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
-
-        from skhscore._hscore import h_score
 
         if classifier is None:
             classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))

@@ -32,10 +32,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length
 
+from skhscore._engine import HScoreStatistics, resolve_statistics
 from skhscore._evidence import _evidence_from_gram, _evidence_from_svd
-from skhscore._hscore import resolve_statistics
 from skhscore._sklearn_compat import validate_params
-from skhscore._statistics import HScoreStatistics
 from skhscore._validation import (
     RegressionLikeLabelsWarning,
     check_features,
@@ -238,20 +237,16 @@ def _regression_moments(X, Y, weights, shift):
 
 def _logme_from_statistics(stats):
     """LogME of a classification task from its sufficient statistics."""
-    stats._check_built()
-    if stats.classes_.shape[0] < 2:
+    view = stats.moments()
+    if view.classes.shape[0] < 2:
         raise ValueError(
             "The statistics hold a single class; LogME of a classification task needs at "
             "least two. If this is one fold of a cross-validation, use StratifiedKFold."
         )
-    n = stats.weight_sum_
-    # in the statistics' common power-of-two units (LogME is invariant to a constant
-    # factor): F^T F and F^T y of features near 1e+-200 neither overflow nor underflow
-    scatter, _, _ = stats._scaled_moments()
-    to_global = stats._to_global_scale()
-    common = stats._global_exp
-    mean = np.ldexp(stats.mean_, -common)
-    gram = scatter * np.outer(to_global, to_global) + n * np.outer(mean, mean)
-    cross = (np.ldexp(stats.class_means_, -common) * stats.class_weights_[:, None]).T
-    rows = stats.n_samples_seen_ - stats._zero_rows  # rows of weight zero are not in F
-    return _evidence_from_gram(gram, cross, stats.class_weights_, n, rows)
+    # in the view's common power-of-two units (LogME is invariant to a constant factor):
+    # F^T F and F^T y of features near 1e+-200 neither overflow nor underflow
+    n, mean, weights = view.n, view.mean, view.class_weights
+    gram = view.scatter + n * np.outer(mean, mean)
+    # F^T y_c = w_c mean_c = w_c mean + sqrt(w_c) (the class deviation)
+    cross = (weights[:, None] * mean + np.sqrt(weights)[:, None] * view.deviations).T
+    return _evidence_from_gram(gram, cross, weights, n, view.n_rows)

@@ -15,9 +15,10 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from skhscore._constraints import SHRINKAGE_CONSTRAINT
 from skhscore._features import get_features
 from skhscore._hscore import h_score
-from skhscore._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
+from skhscore._sklearn_compat import StrOptions, validate_parameter_constraints
 
 __all__ = ["HScoreScorer", "make_hscore_scorer"]
 
@@ -258,7 +259,7 @@ class HScoreScorer(_FeatureScorer):
 
     _parameter_constraints = {
         "feature_getter": [StrOptions({"auto"}), str, callable],
-        "shrinkage": [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")],
+        "shrinkage": SHRINKAGE_CONSTRAINT,
         "adjusted": ["boolean"],
         "normalize": [None, str],
     }

@@ -11,7 +11,7 @@ from sklearn.base import MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils import Bunch, _safe_indexing, get_tags
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -33,6 +33,7 @@ from skhscore._sklearn_compat import (
     _check_feature_names_in,
     _check_method_params,
     _fit_context,
+    _safe_indexing,
     _safe_set_output,
 )
 
