@@ -444,17 +444,15 @@ class HScoreStatistics(MergeableStatistics):
         Returns
         -------
         view : StatisticsView
-            Total weight, scatter and class deviations in common units, varying columns,
-            the fourth-moment term, classes and class weights, and the rank-revealing
-            whitener (see :class:`~skhscore._engine.StatisticsView`).
+            Total weight, scatter and class deviations in common units, varying columns, the
+            fourth-moment term, classes, weights and the rank-revealing whitener.
         """
         self._check_built()
-        varying = varying_columns(self._min, self._max)
         deviations = (self._class_offsets - self._shift) * np.sqrt(self._class_weights)[:, None]
         return StatisticsView.build(
             self,
             deviations=deviations,
-            varying=varying,
+            varying=varying_columns(self._min, self._max),
             n_targets=self._classes.shape[0] - 1,
             classes=self._classes,
             class_weights=self._class_weights,
