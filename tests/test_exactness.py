@@ -56,7 +56,7 @@ def test_issue_example_of_an_affine_map():
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_shared_level_shift_on_half_the_rows(shuffle):
     rng = np.random.default_rng(3)
-    n, k = 1200, 300
+    n, k = 700, 300
     y = rng.integers(0, 4, size=n)
     Z = rng.normal(size=(n, k)) + 0.3 * rng.normal(size=(4, k))[y]
     shifted = np.arange(n) >= n // 2

@@ -1,25 +1,15 @@
 """Sufficient statistics of (features, class labels): the engine's central object.
 
-Every score in this package is a closed-form function of a few statistics of (features,
-labels): the total weight n, the feature mean, the centred scatter matrix (k x k), and per-class
-weights and means (C x k). `HScoreStatistics` holds them, is built from arrays chunk by chunk,
-is updated batch by batch and merged pairwise (Chan et al.'s update), and pickles.
+`HScoreStatistics` holds the total weight, the mean, the centred scatter (k x k) and per-class
+weights and means (C x k), is built chunk by chunk, updated, merged pairwise (Chan et al.) and
+pickled. Numerical care, each for a measured failure of the obvious code:
 
-Numerical care, each for a measured failure of the obvious code:
-
-* means are kept relative to a centre (the first rows seen), so a common offset of the
-  features costs nothing beyond the input's own representation;
-* each column is rescaled by an exact power of two when its magnitude is extreme or
-  subnormal, before any square is taken; H-scores are invariant to it, and the public
-  attributes undo it;
-* the per-column minimum and maximum are kept (exact and mergeable), so a constant column is
-  recognised as constant instead of leaving a rounding residual in the scatter;
-* where the scatter cannot resolve the features (roughly cond(X) > 1e4 on the correlation
-  scale, or a rank deficiency on float64 input), the scatter is replaced by the triangular
-  factor R of a Householder QR of the centred data, and such factors merge by stacking
-  (see :mod:`skhscore._engine._rank`);
-* the Ledoit-Wolf shrinkage needs sum_i ||x_i - mean||^4; it is accumulated with its
-  third-moment companion so that it too merges exactly.
+* means are kept relative to a centre (the first rows seen): common offsets cost nothing;
+* extreme or subnormal columns are rescaled by exact powers of two before any square;
+* exact per-column extremes recognise constant columns (no rounding residual in the scatter);
+* where the scatter cannot resolve the features it is replaced by a factor R computed from the
+  data (shifted CholeskyQR2), and factors merge by stacking (see :mod:`skhscore._engine._rank`);
+* the Ledoit-Wolf moments (sum_i ||x_i - mean||^4 and its companion) merge exactly.
 """
 
 import numpy as np
@@ -461,17 +451,15 @@ class HScoreStatistics(MergeableStatistics):
         Returns
         -------
         view : StatisticsView
-            Total weight, scatter and class deviations in common units, varying columns,
-            the fourth-moment term, classes and class weights, and the rank-revealing
-            whitener (see :class:`~skhscore._engine.StatisticsView`).
+            Total weight, scatter and class deviations in common units, varying columns, the
+            fourth-moment term, classes, weights and the rank-revealing whitener.
         """
         self._check_built()
-        varying = varying_columns(self._min, self._max)
         deviations = (self._class_offsets - self._shift) * np.sqrt(self._class_weights)[:, None]
         return StatisticsView.build(
             self,
             deviations=deviations,
-            varying=varying,
+            varying=varying_columns(self._min, self._max),
             n_targets=self._classes.shape[0] - 1,
             classes=self._classes,
             class_weights=self._class_weights,
