@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from skhscore._validation import check_same_label_kind
+
 
 class MergeableStatistics:
     """Base of :class:`~skhscore.HScoreStatistics` and :class:`~skhscore.CrossMomentStatistics`.
@@ -29,6 +31,8 @@ class MergeableStatistics:
     def _absorb(self, part):
         """Merge ``part`` (a private copy, which may be modified) into ``self`` in place."""
         zero_rows = self._zero_rows + part._zero_rows
+        if not (self._is_empty() or part._is_empty()):  # 0 and "0" must not become one class
+            check_same_label_kind(self._features()._classes, part._features()._classes)
         self._absorb_moments(part)
         self._zero_rows = zero_rows  # after: absorbing into empty statistics copies part's
 

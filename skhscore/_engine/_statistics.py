@@ -26,12 +26,7 @@ from skhscore._engine._rank import (
 from skhscore._engine._threads import single_blas_thread
 from skhscore._engine._units import column_exponents, input_roundoff, varying_columns
 from skhscore._engine._view import StatisticsView
-from skhscore._validation import (
-    check_features,
-    check_labels,
-    check_same_label_kind,
-    check_sample_weight,
-)
+from skhscore._validation import check_features, check_labels, check_sample_weight
 
 # A column of the update whose Gram diagonal exceeds its scatter by this factor lost digits to
 # the provisional centre (the first block was far from the mean): the update is refined.
@@ -319,7 +314,6 @@ class HScoreStatistics(MergeableStatistics):
                 f"Cannot merge statistics of {part._centre.shape[0]} features into statistics "
                 f"of {self._centre.shape[0]} features."
             )
-        check_same_label_kind(self._classes, part._classes)
         exponents = np.maximum(self._exp, part._exp)
         self._rescale(exponents)
         part._rescale(exponents)
