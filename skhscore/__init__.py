@@ -13,10 +13,10 @@ __version__ = "0.1.0"
 # Public names and the module defining each, imported on first use (PEP 562) so that the
 # command line's --help and --version answer without importing scikit-learn and scipy.
 _PUBLIC = {
-    "CrossMomentStatistics": "skhscore._targets",
+    "CrossMomentStatistics": "skhscore._engine",
     "HScoreFeatureSelector": "skhscore._feature_selection",
     "HScoreScorer": "skhscore._scorer",
-    "HScoreStatistics": "skhscore._statistics",
+    "HScoreStatistics": "skhscore._engine",
     "HScoreTestResult": "skhscore._significance",
     "IncrementalHScore": "skhscore._incremental",
     "ScoreAccuracyDisplay": "skhscore._display",

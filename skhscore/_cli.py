@@ -197,11 +197,11 @@ def display_names(paths):
 def _statistics(X, y, target, show_progress, name):
     import numpy as np
 
-    from skhscore import CrossMomentStatistics, HScoreStatistics
+    from skhscore._engine import CrossMomentStatistics, HScoreStatistics, default_chunk_size
 
     stats = HScoreStatistics() if target == "classification" else CrossMomentStatistics()
     n = X.shape[0]
-    step = max(256, 8_000_000 // max(X.shape[1], 1))  # about 64 MiB of float64 a chunk
+    step = default_chunk_size(X.shape[1])
     show = show_progress and X.size > _PROGRESS_ENTRIES
     for start in range(0, n, step):
         stats.update(np.asarray(X[start : start + step]), y[start : start + step])

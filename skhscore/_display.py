@@ -3,6 +3,7 @@
 import numpy as np
 from scipy.stats import kendalltau
 
+from skhscore._hscore import h_score
 from skhscore._label_placement import place_labels
 
 
@@ -172,8 +173,6 @@ class ScoreAccuracyDisplay:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        from skhscore._hscore import h_score
-
         if classifier is None:
             classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         if cv is None:
@@ -278,12 +277,16 @@ class TransferabilityRankingDisplay:
 
     @classmethod
     def from_cv_results(cls, cv_results, *, score_name="H-score", ax=None):
-        """Plot the ``cv_results_`` of a fitted :class:`TransferabilitySelector`.
+        """Plot the ``cv_results_`` of a fitted selector or search.
 
         Parameters
         ----------
         cv_results : dict
-            With keys ``name``, ``mean_test_score`` and ``split<i>_test_score``.
+            The ``cv_results_`` of a fitted :class:`TransferabilitySelector` (keys
+            ``name``, ``mean_test_score`` and ``split<i>_test_score``) or of a
+            single-metric :class:`~sklearn.model_selection.GridSearchCV` or
+            ``RandomizedSearchCV``, whose candidates are named from ``params`` by the
+            parameters that vary between them (``features=PCA(n_components=8)``).
         score_name : str, default="H-score"
             Label of the score axis.
         ax : matplotlib Axes, default=None
@@ -293,11 +296,14 @@ class TransferabilityRankingDisplay:
         -------
         display : TransferabilityRankingDisplay
         """
+        if "name" not in cv_results and "params" in cv_results:
+            cv_results = {**cv_results, "name": _names_from_params(cv_results["params"])}
         missing = {"name", "mean_test_score"} - set(cv_results)
         if missing:
             raise ValueError(
                 f"cv_results lacks {sorted(missing)}: pass the cv_results_ of a fitted "
-                "TransferabilitySelector."
+                "TransferabilitySelector or of a GridSearchCV with a single scoring "
+                "(with several, keep the columns of one and rename them *_test_score)."
             )
         n_folds = sum(
             key.startswith("split") and key.endswith("_test_score") for key in cv_results
@@ -334,3 +340,16 @@ class TransferabilityRankingDisplay:
                 "fit(X, y) first."
             )
         return cls.from_cv_results(selector.cv_results_, score_name=score_name, ax=ax)
+
+
+def _names_from_params(params):
+    """A name per candidate: the parameters that differ between candidates, key=value."""
+    params = list(params)
+    keys = sorted({key for candidate in params for key in candidate})
+    varying = [
+        key for key in keys if len({repr(candidate.get(key)) for candidate in params}) > 1
+    ] or keys
+    return [
+        ", ".join(f"{key}={candidate[key]!r}" for key in varying if key in candidate)
+        for candidate in params
+    ]
