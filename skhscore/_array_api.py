@@ -32,7 +32,7 @@ from skhscore._sklearn_compat import (
     is_array_api_obj,
 )
 from skhscore._statistics import HScoreStatistics, _column_exponents
-from skhscore._validation import check_labels, check_sample_weight
+from skhscore._validation import check_labels, check_sample_weight, untracked_tensor
 
 # Target size of one chunk's working copy on the device: large, so that the k x k statistics
 # cross to the host only a few times.
@@ -53,10 +53,7 @@ def to_numpy(array):
     if root in ("pandas", "polars"):
         return array
     if root == "torch":
-        array = array.detach().cpu()
-        if str(array.dtype) == "torch.bfloat16":
-            array = array.float()
-        return array.numpy()
+        return untracked_tensor(array)
     if is_array_api_obj(array) and root != "dask":
         xp, _, _ = get_namespace_and_device(array)
         return _convert_to_numpy(array, xp)
@@ -106,6 +103,7 @@ def array_api_statistics(X, y, sample_weight=None, *, scatter_dtype=np.float64, 
         Host (NumPy) statistics, equal to ``HScoreStatistics.from_arrays`` on the same data up
         to rounding.
     """
+    X = untracked_tensor(X, to_host=False)  # no autograd graph of the statistics
     xp, _, device = get_namespace_and_device(X)
     if X.ndim != 2:
         raise ValueError(

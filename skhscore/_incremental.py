@@ -19,7 +19,7 @@ from skhscore._sklearn_compat import (
     validate_params,
 )
 from skhscore._statistics import HScoreStatistics
-from skhscore._validation import check_labels
+from skhscore._validation import check_labels, untracked_tensor
 
 _SHRINKAGE = [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")]
 
@@ -184,6 +184,7 @@ class IncrementalHScore(BaseEstimator):
         return self._update(X, y, classes, sample_weight, first_call=first_call)
 
     def _update(self, X, y, classes, sample_weight, *, first_call):
+        X = untracked_tensor(X)
         X, y = validate_data(
             self,
             X,
@@ -346,7 +347,12 @@ class IncrementalHScore(BaseEstimator):
                 "samples seen."
             )
         X, y = validate_data(
-            self, X, y, reset=False, accept_sparse=("csr", "csc", "coo"), dtype="numeric"
+            self,
+            untracked_tensor(X),
+            y,
+            reset=False,
+            accept_sparse=("csr", "csc", "coo"),
+            dtype="numeric",
         )
         stats = HScoreStatistics.from_arrays(
             X, y, sample_weight=sample_weight, scatter_dtype=self._resolved_scatter_dtype()
