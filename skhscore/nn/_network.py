@@ -105,9 +105,7 @@ def check_positive_int(value, name):
 
 def check_pooling(pooling, allowed=POOLINGS):
     if not callable(pooling) and pooling not in allowed:
-        raise ValueError(
-            f"pooling must be one of {list(allowed)} or a callable, got {pooling!r}."
-        )
+        raise ValueError(f"pooling must be one of {list(allowed)} or a callable, got {pooling!r}.")
 
 
 class FrozenNetworkFeatures(TransformerMixin, BaseEstimator):

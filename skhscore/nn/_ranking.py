@@ -275,7 +275,7 @@ def rank_layers(
     if len(set(layers)) != len(layers):
         raise ValueError(f"layers lists a layer twice: {layers}.")
     X, y = _prepare(X, y, max_samples, random_state)
-    statistics = {layer: None for layer in layers}
+    statistics = dict.fromkeys(layers)
     for start, stop, pooled in extractor._pooled_batches(X, layers):
         labels = y[start:stop]
         for layer in layers:

@@ -157,7 +157,9 @@ class TorchFeatures(FrozenNetworkFeatures):
     def _to_input(self, rows, torch, device, dtype):
         batch = rows if self.preprocess is None else self.preprocess(rows)
         if isinstance(batch, Mapping):
-            return {key: self._to_tensor(value, torch, device, dtype) for key, value in batch.items()}
+            return {
+                key: self._to_tensor(value, torch, device, dtype) for key, value in batch.items()
+            }
         tensor = self._to_tensor(batch, torch, device, dtype)
         if self.preprocess is None and tensor.ndim == 4:
             channels = _input_channels(self.module)
