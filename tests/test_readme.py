@@ -24,3 +24,7 @@ def test_readme_python_snippets_run():
     selector = namespace["model"][0]
     assert selector.best_name_ == max(selector.scores_, key=selector.scores_.get)
     assert np.isfinite(namespace["search"].best_score_)
+    # the pre-trained network's snippet: every block ranked, the best one is a transformer
+    ranking = namespace["ranking"]
+    assert ranking.names == [f"_blocks.{i}" for i in range(16)]
+    assert namespace["stage"].layer == ranking.names[int(np.argmax(ranking.adjusted))]
