@@ -125,3 +125,12 @@ twin.set_ylabel("linear-probe accuracy")
 twin.legend(loc="lower right")
 fig.tight_layout()
 plt.show()
+
+# %%
+# What this run shows: every plain H-score is C - 1 = 4, as announced; the shrunk score and
+# the probe agree moderately (Kendall tau about 0.5): both put the middle-to-late layers (3, 4,
+# 6) above the first ones. Their spread is small, a few percent of accuracy and of H, so the
+# ranking is a hint, not a verdict. The embedding output (layer 0) has rank below n - 1 here
+# and separates the five classes perfectly in-sample (H = 4, adjusted 1, p = 0): a linear
+# classifier on it still reaches only 0.82 out of fold, the warning sign of an in-sample score
+# on features wider than the sample, which shrinkage corrects.

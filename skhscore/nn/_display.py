@@ -82,7 +82,7 @@ class LayerRankingDisplay:
         return self
 
     @classmethod
-    def from_ranking(cls, ranking, *, score=None, ax=None):
+    def from_ranking(cls, ranking, *, score=None, ax=None, **line_kwargs):
         """Plot a :class:`~skhscore.nn.TransferabilityRanking`.
 
         Parameters
@@ -94,6 +94,8 @@ class LayerRankingDisplay:
             Which score to plot; None: the ranking's ``rank_by``.
         ax : matplotlib Axes, default=None
             Axes to draw on.
+        **line_kwargs : dict
+            Passed to ``ax.plot``.
 
         Returns
         -------
@@ -105,4 +107,4 @@ class LayerRankingDisplay:
         if score not in RANK_BY:
             raise ValueError(f"score must be one of {list(RANK_BY)}, got {score!r}.")
         display = cls(ranking.names, getattr(ranking, score), score_name=_COLUMNS[score])
-        return display.plot(ax=ax)
+        return display.plot(ax=ax, **line_kwargs)

@@ -108,7 +108,7 @@ class TransferabilityRanking:
         frame.iloc[self.order, frame.columns.get_loc("rank")] = np.arange(1, len(self.names) + 1)
         return frame.iloc[self.order]
 
-    def plot(self, ax=None, *, score=None):
+    def plot(self, ax=None, *, score=None, **line_kwargs):
         """Plot the scores in the candidates' order (see :class:`LayerRankingDisplay`).
 
         Parameters
@@ -117,6 +117,8 @@ class TransferabilityRanking:
             Axes to draw on.
         score : {"adjusted", "h", "shrunk"}, default=None
             The score to plot; None: ``rank_by``.
+        **line_kwargs : dict
+            Passed to ``ax.plot`` (``label=``, ``linestyle=``, ...).
 
         Returns
         -------
@@ -124,7 +126,7 @@ class TransferabilityRanking:
         """
         from skhscore.nn._display import LayerRankingDisplay
 
-        return LayerRankingDisplay.from_ranking(self, score=score, ax=ax)
+        return LayerRankingDisplay.from_ranking(self, score=score, ax=ax, **line_kwargs)
 
     def __repr__(self):
         lines = [f"{'candidate':>16} {'H':>9} {'adjusted':>9} {'shrunk':>9} {'p-value':>9}"]
