@@ -16,16 +16,21 @@ from skhscore._validation import untracked_tensor
 POOLINGS = ("mean", "max", "first", "flatten")
 
 
-def import_torch():
-    """``torch``, or an ImportError that says how to install it."""
+def import_optional(name, extra):
+    """Import ``name``, or raise an ImportError that names the extra that installs it."""
+    import importlib
+
     try:
-        import torch
+        return importlib.import_module(name)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "skhscore.nn needs PyTorch: python -m pip install 'skhscore[torch]' (or "
-            "'skhscore[text]' for Hugging Face transformers)."
+            f"This part of skhscore.nn needs {name}: python -m pip install 'skhscore[{extra}]'."
         ) from exc
-    return torch
+
+
+def import_torch():
+    """``torch``, or an ImportError that says how to install it."""
+    return import_optional("torch", "torch")
 
 
 def first_tensor(output):

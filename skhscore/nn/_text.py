@@ -7,21 +7,11 @@ from skhscore.nn._network import (
     FrozenNetworkFeatures,
     check_pooling,
     check_positive_int,
+    import_optional,
     import_torch,
     n_rows,
     slice_rows,
 )
-
-
-def _import_transformers():
-    try:
-        import transformers
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "TransformerFeatures needs Hugging Face transformers: python -m pip install "
-            "'skhscore[text]'."
-        ) from exc
-    return transformers
 
 
 def _pool_tokens(hidden, mask, pooling):
@@ -130,7 +120,7 @@ class TransformerFeatures(FrozenNetworkFeatures):
         cache = getattr(self, "_cache", None)
         if cache is not None and cache[0] is self.model:
             return cache[1], cache[2]
-        transformers = _import_transformers()
+        transformers = import_optional("transformers", "text")
         model = self.model
         if isinstance(model, (str, os.PathLike)):
             model = transformers.AutoModel.from_pretrained(os.fspath(model))
