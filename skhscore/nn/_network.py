@@ -55,7 +55,7 @@ def pool(output, pooling):
 
     2-D outputs are kept; 3-D outputs are read as (n, tokens, features), as transformer
     encoders and batch-first RNNs give them, and pooled over the tokens; outputs of 4 or more
-    dimensions as (n, channels, *spatial), as convolutions give them, and pooled over the
+    dimensions as (n, channels, ...spatial), as convolutions give them, and pooled over the
     spatial axes. "first" is the first token (a [CLS] token) or the top-left position;
     "flatten" keeps every value.
     """

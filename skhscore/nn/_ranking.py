@@ -209,7 +209,7 @@ def rank_layers(
     ``sklearn.set_config(array_api_dispatch=True)`` and a GPU ``device``, the statistics of
     each batch are taken on the device and only k x k matrices reach the host.
 
-    Read more in the :ref:`User Guide <pretrained>`.
+    Read more in the :ref:`User Guide <pretrained_networks>`.
 
     Parameters
     ----------
@@ -303,7 +303,7 @@ def rank_models(
     Each model's features are streamed batch by batch into its own statistics, as in
     :func:`rank_layers`; the same (sub)sample is used for every model.
 
-    Read more in the :ref:`User Guide <pretrained>`.
+    Read more in the :ref:`User Guide <pretrained_networks>`.
 
     Parameters
     ----------

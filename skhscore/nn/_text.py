@@ -34,7 +34,7 @@ class TransformerFeatures(FrozenNetworkFeatures):
     list several layers, whose pooled states are averaged (transformer-ranker's
     "layermean"). The model is shared by clones and never trained.
 
-    Read more in the :ref:`User Guide <pretrained>`.
+    Read more in the :ref:`User Guide <pretrained_networks>`.
 
     Parameters
     ----------

@@ -54,7 +54,7 @@ class TorchFeatures(FrozenNetworkFeatures):
     :class:`~skhscore.TransferabilitySelector`, in a pipeline, or with
     :func:`~skhscore.nn.rank_layers` to score every layer from one forward pass.
 
-    Read more in the :ref:`User Guide <pretrained>`.
+    Read more in the :ref:`User Guide <pretrained_networks>`.
 
     Parameters
     ----------
@@ -72,8 +72,8 @@ class TorchFeatures(FrozenNetworkFeatures):
     pooling : {"mean", "max", "first", "flatten"} or callable, default="mean"
         How a layer's output becomes one row per sample. 2-D outputs are kept as they are;
         3-D outputs are read as (n, tokens, features) (transformer encoders, batch-first
-        RNNs) and pooled over the tokens; outputs with 4 or more axes as (n, channels,
-        *spatial) (convolutions) and pooled over the spatial axes. "first" takes the first
+        RNNs) and pooled over the tokens; outputs with 4 or more axes as ``(n, channels,
+        height, width, ...)`` (convolutions) and pooled over the spatial axes. "first" takes the first
         token (a [CLS] token) or the top-left position, "flatten" keeps every value. A
         callable gets the raw output (tensor, tuple, ...) and returns an (n, k) tensor.
     batch_size : int, default=64
