@@ -122,7 +122,10 @@ def test_minilm_layers_from_one_pass_equal_each_layer_alone(minilm):
         f"sample {i}: " + ("matrix algebra" if i % 2 else "random statistics") for i in range(12)
     ]
     y = np.arange(12) % 2
-    encoder = TransformerFeatures(minilm, batch_size=5)
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(minilm)  # a loaded model: its tokenizer is found beside it
+    encoder = TransformerFeatures(model, batch_size=5)
     ranking = rank_layers(encoder, texts, y, rank_by="h")
     assert ranking.names == list(range(7))  # the embeddings and six layers
     from skhscore import h_score
@@ -130,8 +133,6 @@ def test_minilm_layers_from_one_pass_equal_each_layer_alone(minilm):
     for layer in (0, 3, 6):
         alone = encoder.set_params(layer=layer).transform(texts)
         assert ranking.h[layer] == pytest.approx(h_score(alone, y), rel=1e-8)
-    mean = TransformerFeatures(minilm, layer=[4, 5, 6]).transform(texts)
-    by_hand = np.mean(
-        [TransformerFeatures(minilm, layer=i).transform(texts) for i in (4, 5, 6)], axis=0
-    )
+    mean = encoder.set_params(layer=[4, 5, 6]).transform(texts)
+    by_hand = np.mean([encoder.set_params(layer=i).transform(texts) for i in (4, 5, 6)], axis=0)
     np.testing.assert_allclose(mean, by_hand, rtol=1e-5, atol=1e-6)
