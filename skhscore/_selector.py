@@ -118,7 +118,12 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         network), or ``"passthrough"`` (the input features as they are) or ``"drop"``
         (left out of the competition). Their parameters can be set and grid-searched
         through the selector as ``<name>__<parameter>``. Wrap an already fitted extractor
-        in :class:`sklearn.frozen.FrozenEstimator` so that it is not refitted.
+        in :class:`sklearn.frozen.FrozenEstimator` so that it is not refitted. Layers of one
+        frozen network (:class:`skhscore.nn.TorchFeatures` or
+        :class:`skhscore.nn.TransformerFeatures` over the same model, differing only in
+        ``layer``) share one forward pass over the data for all folds. Any other estimator (a
+        classifier, say) is a candidate when the scorer's ``feature_getter`` says how to read
+        its features, e.g. ``HScoreScorer(feature_getter="predict_proba")``.
     scoring : callable, default=None
         A scorer ``scoring(fitted_transformer, X, y)``, greater is better; None means
         ``HScoreScorer()``. Any scorer callable is accepted, e.g.
@@ -363,7 +368,9 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Input of the candidate transformers.
+            Input of the candidate transformers. Raw inputs that only the candidates can read
+            (a list of texts, an (n, H, W, C) image array, a tensor) are passed as they are,
+            checked only for their number of samples, as Pipeline and GridSearchCV do.
         y : array-like of shape (n_samples,)
             Class labels of the target task.
         **params : dict
