@@ -6,19 +6,25 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils import Bunch, _safe_indexing, check_consistent_length, get_tags
+from sklearn.utils import Bunch, _safe_indexing, get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skhscore._candidates import (
+    PrecomputedFeatures,
+    check_raw_input,
+    is_candidate,
+    is_raw_input,
+    shared_forward_features,
+)
 from skhscore._features import get_features
 from skhscore._scorer import HScoreScorer
 from skhscore._sklearn_compat import (
@@ -29,7 +35,6 @@ from skhscore._sklearn_compat import (
     _fit_context,
     _safe_set_output,
 )
-from skhscore._validation import untracked_tensor
 
 __all__ = ["TransferabilitySelector"]
 
@@ -306,7 +311,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                     )
                 if transformer == "drop":
                     continue
-            elif not _is_candidate(transformer, self._scorer()):
+            elif not is_candidate(transformer, self._scorer()):
                 raise TypeError(
                     f"Candidate {name!r} ({type(transformer).__name__}) is not a "
                     "transformer: it needs fit and transform methods (or use "
@@ -385,8 +390,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             The fitted selector.
         """
         candidates = self._candidates()
-        if _is_raw_input(X):  # texts, images, tensors: only the candidates can read them
-            X, y = _check_raw_input(self, X, y)
+        if is_raw_input(X):  # texts, images, tensors: only the candidates can read them
+            X, y = check_raw_input(self, X, y)
         else:
             tags = self.__sklearn_tags__()
             X_checked, y = validate_data(
@@ -418,13 +423,13 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             )
         tasks = [(i, f) for i in range(len(candidates)) for f in range(n_splits)]
         # candidates sharing one frozen network: every layer from one pass over X
-        shared, shared_time = _shared_forward_features(
+        shared, shared_time = shared_forward_features(
             prototypes, [routed["candidates"][name] for name in names], X, scorer
         )
         rows = np.arange(len(y))
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_score)(
-                _PrecomputedFeatures(shared[i]) if i in shared else clone(prototypes[i]),
+                PrecomputedFeatures(shared[i]) if i in shared else clone(prototypes[i]),
                 rows if i in shared else X,
                 y,
                 splits[f][0],
@@ -543,7 +548,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             )
 
     def _validate_transform_input(self, X):
-        if _is_raw_input(X):
+        if is_raw_input(X):
             return X
         tags = self.__sklearn_tags__()
         X_checked = validate_data(
@@ -709,96 +714,6 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                 .add(caller="fit_transform", callee="split"),
             )
         return router
-
-
-def _is_candidate(estimator, scorer):
-    """A transformer, or any estimator whose features the scorer knows how to read."""
-    if not hasattr(estimator, "fit"):
-        return False
-    return hasattr(estimator, "transform") or getattr(scorer, "feature_getter", "auto") != "auto"
-
-
-def _is_raw_input(X):
-    """Texts, images (arrays of 3 or more axes), lists of images, torch tensors.
-
-    Like Pipeline and GridSearchCV, the selector then checks only the number of samples
-    and leaves reading them to the candidates.
-    """
-    if _is_dataframe(X) or sp.issparse(X):
-        return False
-    if type(X).__module__.split(".")[0] == "torch":
-        return True
-    shape = getattr(X, "shape", None)
-    if shape is not None:
-        return len(shape) >= 3 or (len(shape) == 1 and X.dtype.kind in "OUS")
-    if isinstance(X, (list, tuple)) and len(X) > 0:
-        first = X[0]
-        return isinstance(first, (str, bytes)) or np.ndim(first) >= 2
-    return False
-
-
-def _check_raw_input(selector, X, y):
-    """Raw input: only lengths are checked; no n_features_in_ (the input has no columns)."""
-    if y is None:
-        raise ValueError("y is required: the candidates are scored against class labels.")
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
-    check_consistent_length(X, y)
-    if len(y) < 2:
-        raise ValueError(f"Found {len(y)} sample; at least 2 are required.")
-    for attribute in ("n_features_in_", "feature_names_in_"):
-        if hasattr(selector, attribute):
-            delattr(selector, attribute)
-    return X, y
-
-
-class _PrecomputedFeatures(TransformerMixin):
-    """A candidate whose features were computed beforehand; its input is row indices."""
-
-    def __init__(self, features):
-        self.features = features
-
-    def fit(self, rows, y=None, **fit_params):
-        return self
-
-    def transform(self, rows):
-        return self.features[np.asarray(rows)]
-
-
-def _shared_forward_features(prototypes, fit_params, X, scorer):
-    """Features of the candidates that share a frozen network, one pass per network.
-
-    Candidates exposing ``_shared_forward_key()`` (skhscore.nn's extractors) with equal keys
-    run the same network with the same settings and differ only in the layer: one forward
-    pass over ``X`` gives every layer. Their fit learns nothing, so features computed once
-    serve every fold. Only when the scorer reads features through ``transform``
-    (``feature_getter="auto"``) and no metadata is routed to their fit. Returns
-    ``({candidate index: features}, {candidate index: seconds})``.
-    """
-    if getattr(scorer, "feature_getter", None) != "auto":
-        return {}, {}
-    groups = {}
-    for i, prototype in enumerate(prototypes):
-        key = getattr(prototype, "_shared_forward_key", None)
-        if key is not None and not fit_params[i]:
-            groups.setdefault(key(), []).append(i)
-    features, seconds = {}, {}
-    for members in groups.values():
-        start = time.perf_counter()
-        extractor = prototypes[members[0]]
-        extractor._check_params()
-        layers = list(dict.fromkeys(prototypes[i]._layer_spec() for i in members))
-        parts = {layer: [] for layer in layers}
-        for _, _, pooled in extractor._pooled_batches(X, layers):
-            for layer in layers:
-                parts[layer].append(untracked_tensor(pooled[layer]).astype(np.float32))
-        by_layer = {layer: np.concatenate(parts[layer]) for layer in layers}
-        elapsed = (time.perf_counter() - start) / len(members)
-        for i in members:
-            features[i] = by_layer[prototypes[i]._layer_spec()]
-            seconds[i] = elapsed
-    return features, seconds
 
 
 def _accepts_sample_weight(scorer):

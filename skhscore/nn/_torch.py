@@ -73,8 +73,9 @@ class TorchFeatures(FrozenNetworkFeatures):
         How a layer's output becomes one row per sample. 2-D outputs are kept as they are;
         3-D outputs are read as (n, tokens, features) (transformer encoders, batch-first
         RNNs) and pooled over the tokens; outputs with 4 or more axes as ``(n, channels,
-        height, width, ...)`` (convolutions) and pooled over the spatial axes. "first" takes the first
-        token (a [CLS] token) or the top-left position, "flatten" keeps every value. A
+        height, width, ...)`` (convolutions) and pooled over the spatial axes. "first"
+        takes the first token (a [CLS] token) or the top-left position, "flatten" keeps
+        every value. A
         callable gets the raw output (tensor, tuple, ...) and returns an (n, k) tensor.
     batch_size : int, default=64
         Samples per forward pass.
