@@ -369,3 +369,30 @@ def test_import_skhscore_does_not_import_torch():
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_device_path_takes_the_statistics_in_the_array_namespace(monkeypatch):
+    # device="cuda" runs this code path: under array_api_dispatch each batch's statistics are
+    # taken on the features' device (here the CPU) and only k x k matrices reach the host
+    import sklearn
+
+    from skhscore.nn import _ranking
+
+    net = conv_net()
+    X, y = images(45)
+    layers = ["relu1", "block", "fc"]
+    expected = rank_layers(net, X, y, layers, batch_size=20)
+    seen = []
+    original = _ranking.array_api_statistics
+
+    def counted(features, labels, *args, **kwargs):
+        seen.append((type(features).__module__.split(".")[0], features.requires_grad))
+        return original(features, labels, *args, **kwargs)
+
+    monkeypatch.setattr(_ranking, "array_api_statistics", counted)
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with sklearn.config_context(array_api_dispatch=True):
+        on_device = rank_layers(net, X, y, layers, batch_size=20, device="cpu")
+    assert seen == [("torch", False)] * 9  # 3 batches x 3 layers, tensors without autograd
+    for name in ("h", "adjusted", "shrunk", "pvalue"):
+        np.testing.assert_allclose(getattr(on_device, name), getattr(expected, name), rtol=1e-9)

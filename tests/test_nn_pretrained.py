@@ -136,3 +136,14 @@ def test_minilm_layers_from_one_pass_equal_each_layer_alone(minilm):
     mean = encoder.set_params(layer=[4, 5, 6]).transform(texts)
     by_hand = np.mean([encoder.set_params(layer=i).transform(texts) for i in (4, 5, 6)], axis=0)
     np.testing.assert_allclose(mean, by_hand, rtol=1e-5, atol=1e-6)
+
+
+def test_transformer_features_errors(minilm):
+    with pytest.raises(ValueError, match="pooling"):
+        TransformerFeatures(minilm, pooling="flatten").transform(["a text"])
+    with pytest.raises(ValueError, match="layer must be an int"):
+        TransformerFeatures(minilm, layer=[]).transform(["a text"])
+    with pytest.raises(TypeError, match="sequence of texts"):
+        TransformerFeatures(minilm).transform("one string")
+    with pytest.raises(ValueError, match="out of range: this model has 7 hidden states"):
+        TransformerFeatures(minilm, layer=7).transform(["a text"])

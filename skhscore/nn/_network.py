@@ -108,11 +108,6 @@ def check_positive_int(value, name):
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
-def check_pooling(pooling, allowed=POOLINGS):
-    if not callable(pooling) and pooling not in allowed:
-        raise ValueError(f"pooling must be one of {list(allowed)} or a callable, got {pooling!r}.")
-
-
 class FrozenNetworkFeatures(TransformerMixin, BaseEstimator):
     """A frozen network as a transformer: subclasses say how a batch becomes pooled features.
 

@@ -1,12 +1,11 @@
 """TransformerFeatures: texts to pooled hidden states of a Hugging Face transformers model."""
 
-import numbers
 import os
+from numbers import Integral
 
+from skhscore._sklearn_compat import Interval, StrOptions
 from skhscore.nn._network import (
     FrozenNetworkFeatures,
-    check_pooling,
-    check_positive_int,
     import_optional,
     import_torch,
     n_rows,
@@ -78,6 +77,15 @@ class TransformerFeatures(FrozenNetworkFeatures):
     """
 
     _network_param = "model"
+    _parameter_constraints = {
+        "model": [str, os.PathLike, object],
+        "layer": [Integral, list, tuple],
+        "pooling": [StrOptions({"mean", "first", "max"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, object],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "tokenizer": [object, None],
+    }
 
     def __init__(
         self,
@@ -99,13 +107,10 @@ class TransformerFeatures(FrozenNetworkFeatures):
         self.tokenizer = tokenizer
 
     def _check_params(self):
-        check_pooling(self.pooling, ("mean", "first", "max"))
-        check_positive_int(self.batch_size, "batch_size")
-        if self.max_length is not None:
-            check_positive_int(self.max_length, "max_length")
+        self._validate_params()
         layers = self.layer if isinstance(self.layer, (list, tuple)) else [self.layer]
         if not layers or not all(
-            isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in layers
+            isinstance(i, Integral) and not isinstance(i, bool) for i in layers
         ):
             raise ValueError(
                 f"layer must be an int (an index into the hidden states) or a list of ints, "

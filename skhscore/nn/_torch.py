@@ -1,13 +1,14 @@
 """TorchFeatures: the pooled output of one layer of a frozen torch module."""
 
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 
+from skhscore._sklearn_compat import HasMethods, Interval, StrOptions
 from skhscore.nn._network import (
+    POOLINGS,
     FrozenNetworkFeatures,
-    check_pooling,
-    check_positive_int,
     import_torch,
     n_rows,
     pool,
@@ -115,6 +116,14 @@ class TorchFeatures(FrozenNetworkFeatures):
     """
 
     _network_param = "module"
+    _parameter_constraints = {
+        "module": [HasMethods(["named_modules", "forward"])],
+        "layer": [str, None],
+        "pooling": [StrOptions(set(POOLINGS)), callable],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, object],
+        "preprocess": [callable, None],
+    }
 
     def __init__(
         self, module, layer=None, *, pooling="mean", batch_size=64, device="cpu", preprocess=None
@@ -133,10 +142,7 @@ class TorchFeatures(FrozenNetworkFeatures):
                 f"module must be a torch.nn.Module, got {type(self.module).__name__}. For a "
                 "Hugging Face model with a tokenizer, use skhscore.nn.TransformerFeatures."
             )
-        check_pooling(self.pooling)
-        check_positive_int(self.batch_size, "batch_size")
-        if self.preprocess is not None and not callable(self.preprocess):
-            raise TypeError("preprocess must be a callable (batch -> module input) or None.")
+        self._validate_params()
 
     def _layer_spec(self):
         return self.layer
