@@ -656,7 +656,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             The chosen candidate's output feature names.
         """
         self._check_refit("get_feature_names_out")
-        input_features = _check_feature_names_in(self, input_features)
+        if hasattr(self, "n_features_in_"):  # raw inputs (texts, images) have no columns
+            input_features = _check_feature_names_in(self, input_features)
         return self.best_transformer_.get_feature_names_out(input_features)
 
     def set_output(self, *, transform=None):

@@ -50,6 +50,9 @@ def test_selector_over_layers_on_raw_images_shares_one_forward_pass():
         np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert selector.best_transformer_.module is net
     assert not hasattr(selector, "n_features_in_")
+    width = {"relu1": 6, "drop": 6, "block": 8, "fc": 5}[selector.best_name_]
+    names = selector.get_feature_names_out()
+    assert list(names) == [f"{selector.best_name_}_{i}" for i in range(width)]
     np.testing.assert_allclose(
         selector.transform(X),
         TorchFeatures(net, selector.best_name_).transform(X),
