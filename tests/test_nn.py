@@ -396,3 +396,22 @@ def test_device_path_takes_the_statistics_in_the_array_namespace(monkeypatch):
     assert seen == [("torch", False)] * 9  # 3 batches x 3 layers, tensors without autograd
     for name in ("h", "adjusted", "shrunk", "pvalue"):
         np.testing.assert_allclose(getattr(on_device, name), getattr(expected, name), rtol=1e-9)
+
+
+def test_every_subpackage_ships():
+    # pyproject lists packages by pattern, so skhscore.nn (and any later subpackage) ships
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    found = set(find_packages(str(root), include=include))
+    packages = {
+        ".".join(path.relative_to(root).parts[:-1])
+        for path in (root / "skhscore").rglob("__init__.py")
+    }
+    assert "skhscore.nn" in packages
+    assert packages <= found
