@@ -147,3 +147,28 @@ def test_transformer_features_errors(minilm):
         TransformerFeatures(minilm).transform("one string")
     with pytest.raises(ValueError, match="out of range: this model has 7 hidden states"):
         TransformerFeatures(minilm, layer=7).transform(["a text"])
+
+
+def test_selector_over_minilm_layers_shares_one_pass_on_texts(minilm):
+    from transformers import AutoModel
+
+    from skhscore import TransferabilitySelector, h_score
+
+    model = AutoModel.from_pretrained(minilm)
+    calls = []
+    model.register_forward_pre_hook(lambda module, args, kwargs: calls.append(1), with_kwargs=True)
+    topics = ["matrix algebra and eigenvalues", "random variables and statistics"]
+    texts = [f"note {i} on {topics[i % 2]}" for i in range(30)]
+    y = np.arange(30) % 2
+    candidates = [(f"layer{i}", TransformerFeatures(model, i, batch_size=16)) for i in (2, 4, 6)]
+    selector = TransferabilitySelector(candidates, cv=3).fit(texts, y)
+    assert len(calls) == 2 + 1  # one pass over the 30 texts for 3 layers x 3 folds, the refit
+    best = selector.best_transformer_
+    assert best.model is model
+    np.testing.assert_allclose(selector.transform(texts), best.transform(texts))
+    for index, (_, candidate) in enumerate(candidates):
+        features = candidate.transform(texts)
+        folds = StratifiedKFold(3).split(texts, y)  # what cv=3 means for class labels
+        expected = [h_score(features[test], y[test]) for _, test in folds]
+        got = [selector.cv_results_[f"split{f}_test_score"][index] for f in range(3)]
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
