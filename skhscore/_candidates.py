@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_consistent_length
 
-from skhscore._validation import untracked_tensor
+from skhscore._validation import is_torch_tensor, untracked_tensor
 
 
 def is_candidate(estimator, scorer):
@@ -30,7 +30,7 @@ def is_raw_input(X):
     """
     if (hasattr(X, "columns") and hasattr(X, "shape")) or sp.issparse(X):  # a data frame
         return False
-    if type(X).__module__.split(".")[0] == "torch":
+    if is_torch_tensor(X):
         return True
     shape = getattr(X, "shape", None)
     if shape is not None:

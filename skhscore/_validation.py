@@ -46,7 +46,7 @@ def refuses_estimators(scorer):
     return decorate
 
 
-def _is_torch_tensor(X):
+def is_torch_tensor(X):
     return type(X).__module__.split(".")[0] == "torch" and hasattr(X, "detach")
 
 
@@ -60,7 +60,7 @@ def untracked_tensor(X, *, to_host=True):
     without it (the array-API path) the tensor stays on its device. Torch is never imported
     here: a tensor is recognised by its type's module.
     """
-    if not _is_torch_tensor(X):
+    if not is_torch_tensor(X):
         return X
     X = X.detach()
     if str(X.dtype) in ("torch.bfloat16", "torch.float16"):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from skhscore._validation import untracked_tensor
+from skhscore._validation import is_torch_tensor, untracked_tensor
 
 #: Pooling names; a callable (tensor -> (n, k) tensor) is accepted too.
 POOLINGS = ("mean", "max", "first", "flatten")
@@ -94,7 +94,7 @@ def take_rows(X, indices):
         return X.iloc[indices]
     if isinstance(X, (list, tuple)):
         return [X[i] for i in indices]
-    if type(X).__module__.split(".")[0] == "torch":
+    if is_torch_tensor(X):
         return X[import_torch().as_tensor(np.asarray(indices))]
     return X[np.asarray(indices)]
 
