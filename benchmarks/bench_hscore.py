@@ -8,7 +8,14 @@ per round, medians over the rounds):
 * ``floor``: one ``X.T @ X`` product on the same data, the least any exact method must do;
 * ``h_score`` (float64), ``h_score`` with a float32 scatter, and ``h_score(shrinkage="auto")``;
 * ``naive LW``: sklearn's ``LedoitWolf().fit`` plus the same class-mean loop (the regularised
-  H-score as TLlib computes it).
+  H-score as TLlib computes it);
+* ``h_score refining``: ``h_score`` on the same features with a shared level shift of 1e6 on
+  half the rows, which the scatter cannot resolve: the engine refines (a shifted CholeskyQR2
+  pass over the data), and this is what that costs.
+
+Each size is run at every BLAS thread count given (``--threads 1 2``), and the ratios to the
+floor are reported per thread count. The machine this runs on may be shared: the script
+prints the load average before and after each size; rerun when it is quiet.
 
 Peak memory is measured with tracemalloc (numpy reports its buffers to it) in a separate pass,
 as the peak allocated beyond the input.
@@ -17,9 +24,11 @@ Usage::
 
     python benchmarks/bench_hscore.py                    # the three default sizes
     python benchmarks/bench_hscore.py --sizes 2000,64,10 --rounds 3
+    python benchmarks/bench_hscore.py --threads 1 2 --methods floor h_score refining
 """
 
 import argparse
+import os
 import statistics
 import time
 import tracemalloc
@@ -68,6 +77,14 @@ def h_lw(F, y):
     return h_score(F, y, shrinkage="auto")
 
 
+def h_refining(F, y):
+    return h_score(F + _LEVEL_SHIFT[id(F)], y)
+
+
+# per data set, the shifted copy is made once, outside the timings
+_LEVEL_SHIFT = {}
+
+
 METHODS = {
     "floor (X.T @ X)": floor,
     "naive": naive_hscore,
@@ -75,6 +92,16 @@ METHODS = {
     "h_score float32 scatter": h32,
     "naive LW": naive_shrunk_hscore,
     "h_score shrinkage=auto": h_lw,
+    "h_score refining": h_refining,
+}
+SHORT_NAMES = {
+    "floor": "floor (X.T @ X)",
+    "naive": "naive",
+    "h_score": "h_score",
+    "float32": "h_score float32 scatter",
+    "naive_lw": "naive LW",
+    "shrinkage": "h_score shrinkage=auto",
+    "refining": "h_score refining",
 }
 
 
@@ -96,11 +123,18 @@ def peak_memory(func, X, y):
     return peak
 
 
-def run_size(n, k, n_classes, rounds, skip_naive_lw):
+def run_size(n, k, n_classes, rounds, skip_naive_lw, selected=None, memory_pass=True):
     X, y = make_data(n, k, n_classes)
+    shift = np.zeros((n, 1))
+    shift[n // 2 :] = 1e6
+    _LEVEL_SHIFT.clear()
+    _LEVEL_SHIFT[id(X)] = shift
     methods = dict(METHODS)
+    if selected:
+        methods = {SHORT_NAMES[name]: METHODS[SHORT_NAMES[name]] for name in selected}
+        methods = {"floor (X.T @ X)": floor, **methods}
     if skip_naive_lw:
-        methods.pop("naive LW")
+        methods.pop("naive LW", None)
     times = {name: [] for name in methods}
     values = {}
     for _ in range(rounds):
@@ -109,17 +143,24 @@ def run_size(n, k, n_classes, rounds, skip_naive_lw):
             values[name] = func(X, y)
             times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(t) for name, t in times.items()}
-    memory = {name: peak_memory(func, X, y) for name, func in methods.items()}
+    memory = {
+        name: peak_memory(func, X, y) if memory_pass else float("nan")
+        for name, func in methods.items()
+    }
     input_mb = X.nbytes / 2**20
     print(f"\n(n, k, C) = ({n}, {k}, {n_classes}); input {input_mb:.0f} MiB; {rounds} rounds")
     print(f"{'method':<26}{'median s':>10}{'/ floor':>9}{'naive /':>9}{'peak MiB':>10}")
     for name in methods:
         shrunk = "LW" in name or "shrinkage" in name
-        baseline = medians.get("naive LW", float("nan")) if shrunk else medians["naive"]
+        baseline = (
+            medians.get("naive LW", float("nan")) if shrunk else medians.get("naive", np.nan)
+        )
         print(
             f"{name:<26}{medians[name]:>10.3f}{medians[name] / medians['floor (X.T @ X)']:>9.2f}"
             f"{baseline / medians[name]:>9.1f}{memory[name] / 2**20:>10.0f}"
         )
+    if "h_score float32 scatter" not in values or "naive" not in values:
+        return medians, memory
     exact, h32_value = values["h_score"], values["h_score float32 scatter"]
     print(
         f"values: naive {values['naive']:.6f}, h_score {exact:.6f}, float32 scatter "
@@ -139,17 +180,47 @@ def main():
         help="n,k,C triples",
     )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 2], help="BLAS thread counts (1 2)"
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=sorted(SHORT_NAMES),
+        help="only these methods (and the floor); all by default",
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory pass")
     parser.add_argument(
         "--skip-naive-lw", action="store_true", help="skip the slow LedoitWolf baseline"
     )
     args = parser.parse_args()
-    with threadpool_limits(args.threads):
-        blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
-        print(f"BLAS: {blas}")
-        for size in args.sizes:
-            n, k, n_classes = (int(v) for v in size.split(","))
-            run_size(n, k, n_classes, args.rounds, args.skip_naive_lw)
+    summary = []
+    for size in args.sizes:
+        n, k, n_classes = (int(v) for v in size.split(","))
+        for threads in args.threads:
+            with threadpool_limits(threads):
+                blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+                print(f"\nBLAS: {blas}; load average {os.getloadavg()[0]:.1f}")
+                medians, _ = run_size(
+                    n,
+                    k,
+                    n_classes,
+                    args.rounds,
+                    args.skip_naive_lw,
+                    args.methods,
+                    not args.no_memory,
+                )
+                print(f"load average after: {os.getloadavg()[0]:.1f}")
+            floor_s = medians["floor (X.T @ X)"]
+            summary.append(
+                (size, threads, floor_s)
+                + tuple(
+                    medians.get(name, np.nan) / floor_s for name in ("h_score", "h_score refining")
+                )
+            )
+    print("\nsize (n,k,C)        threads  floor s  h_score/floor  refining/floor")
+    for size, threads, floor_s, h_ratio, refine_ratio in summary:
+        print(f"{size:<20}{threads:>7}{floor_s:>9.3f}{h_ratio:>15.2f}{refine_ratio:>16.2f}")
 
 
 if __name__ == "__main__":

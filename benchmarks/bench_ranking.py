@@ -27,7 +27,7 @@ Timings: BLAS pinned to one thread (threadpoolctl); each metric's time is the me
 once. Usage::
 
     python benchmarks/bench_ranking.py                      # prints the tables
-    python benchmarks/bench_ranking.py --write doc/notes/issue7.md
+    python benchmarks/bench_ranking.py --write benchmarks/notes/issue7.md
 """
 
 import argparse

@@ -5,6 +5,7 @@ import sys
 import warnings
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("sphinxext"))
 
 import skhscore  # noqa: E402
 
@@ -18,12 +19,13 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 copied into the site: maths render offline
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "notes", "auto_examples/*.ipynb", "auto_examples/*.py"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
@@ -38,46 +40,35 @@ numpydoc_xref_ignore = set(
 )
 default_role = "literal"
 
-# The documentation is built offline (CI reaches PyPI only): intersphinx uses the inventories
-# cached in _intersphinx/ when they exist and otherwise renders external names as plain text.
-_cache = os.path.join(os.path.dirname(__file__), "_intersphinx")
+# The documentation is built offline (CI reaches PyPI only): intersphinx reads the inventories
+# saved in _inventories/ (see its README: the projects' own objects.inv, of the versions named
+# there) and links to the projects' online pages; nothing is fetched at build time.
+_inventories = os.path.join(os.path.dirname(__file__), "_inventories")
 intersphinx_mapping = {
-    name: (url, os.path.join(_cache, f"{name}.inv"))
+    name: (url, os.path.join(_inventories, f"{name}.inv"))
     for name, url in {
         "python": "https://docs.python.org/3",
-        "numpy": "https://numpy.org/doc/stable",
         "scipy": "https://docs.scipy.org/doc/scipy",
         "sklearn": "https://scikit-learn.org/stable",
     }.items()
-    if os.path.exists(os.path.join(_cache, f"{name}.inv"))
 }
+intersphinx_timeout = 1
 
-# numpydoc's default aliases point at glossary terms of the Python and NumPy inventories;
-# without a cached inventory they would be unresolved terms (a warning), so they become plain
-# names instead.
+# numpydoc's default aliases of NumPy's names point at NumPy's inventory, which no offline
+# package ships: they render as plain names instead (linking nothing).
+_NUMPY_NAMES = ["array", "ndarray", "np.ndarray", "array-like", "array_like", "np.inf", "np.nan"]
+_NUMPY_NAMES += ["numpy", "RandomState", "np.random.RandomState"]
 numpydoc_xref_aliases = {
     "estimator": "sklearn.base.BaseEstimator",
     "DataFrame": "pandas.DataFrame",
+    "scalar": "numbers.Number",
+    **{name: name for name in _NUMPY_NAMES},
 }
-if "numpy" not in intersphinx_mapping:
-    numpydoc_xref_aliases.update(
-        {"array-like": "numpy.typing.ArrayLike", "array_like": "numpy.typing.ArrayLike"}
-    )
-    numpydoc_xref_aliases["scalar"] = "numbers.Number"
-if "python" not in intersphinx_mapping:
-    numpydoc_xref_aliases.update(
-        {
-            "iterable": "collections.abc.Iterable",
-            "sequence": "collections.abc.Sequence",
-            "generator": "collections.abc.Generator",
-            "bool": "bool",
-            "boolean": "bool",
-        }
-    )
+numpydoc_xref_ignore.update(_NUMPY_NAMES)
 
 # Docstrings inherited from scikit-learn (the ``set_*_request`` methods) use labels and glossary
-# terms of scikit-learn's documentation. Without its cached inventory they are linked to their
-# stable addresses directly (nothing is fetched at build time).
+# terms of scikit-learn's documentation, some newer than the saved inventory: those are linked
+# to their stable addresses directly.
 _SKLEARN_TARGETS = {
     ("ref", "metadata_routing"): "metadata_routing.html#metadata-routing",
     ("term", "meta-estimator"): "glossary.html#term-meta-estimator",
@@ -94,8 +85,7 @@ _SKLEARN_TARGETS = {
 
 
 def _sklearn_reference(app, env, node, contnode):
-    if "sklearn" in intersphinx_mapping:
-        return None
+    # labels newer than the saved inventory (scikit-learn 1.2) link to their stable address
     target = node.get("reftarget", "").lower()
     url = _SKLEARN_TARGETS.get((node.get("reftype"), target))
     if url is None:
@@ -114,16 +104,16 @@ def setup(app):
 html_theme = "pydata_sphinx_theme"
 html_title = "skhscore"
 html_theme_options = {"navigation_with_keys": False}
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "doc_module": ("skhscore",),
-    "reference_url": {"skhscore": None},
     "backreferences_dir": "generated/backreferences",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.HeadlineFirst",
     "download_all_examples": False,
     "matplotlib_animations": False,
 }

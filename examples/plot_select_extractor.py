@@ -31,7 +31,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.random_projection import GaussianRandomProjection
 
-from skhscore import TransferabilitySelector
+from skhscore import ScoreAccuracyDisplay, TransferabilitySelector
 
 X, y = load_digits(return_X_y=True)
 X = X[::2]  # 899 images keep the example fast
@@ -93,16 +93,16 @@ print(
 # %%
 # H-score against accuracy
 # ------------------------
-fig, ax = plt.subplots(figsize=(7.5, 5.5))
-ax.scatter(results["mean_test_score"], results["accuracy"], color="tab:blue")
-for _, row in results.iterrows():
-    ax.annotate(
-        row["name"],
-        (row["mean_test_score"], row["accuracy"]),
-        fontsize=8,
-        xytext=(4, 2),
-        textcoords="offset points",
-    )
+# :class:`~skhscore.ScoreAccuracyDisplay` places the names clear of each other and of the
+# points; a name moved away from its point gets a leader line.
+fig, ax = plt.subplots(figsize=(7.5, 5.5), layout="constrained")
+ScoreAccuracyDisplay.from_scores(
+    results["mean_test_score"],
+    results["accuracy"],
+    names=results["name"].tolist(),
+    score_name="mean out-of-fold H-score",
+    ax=ax,
+)
 chosen = results["name"] == selector.best_name_
 ax.scatter(
     results.loc[chosen, "mean_test_score"],
@@ -116,7 +116,6 @@ ax.set_xlabel("mean out-of-fold H-score")
 ax.set_ylabel("5-fold accuracy of logistic regression on the features")
 ax.set_title(f"Digits: a zoo of extractors, Kendall tau = {tau:.2f}")
 ax.legend(loc="lower right")
-fig.tight_layout()
 plt.show()
 
 # %%

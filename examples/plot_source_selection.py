@@ -161,7 +161,7 @@ print(f"Run time: {time.perf_counter() - start_all:.1f} s")
 # %%
 # Transferability against transfer accuracy, one panel per target
 # ----------------------------------------------------------------
-fig, axes = plt.subplots(2, 3, figsize=(13, 8))
+fig, axes = plt.subplots(2, 3, figsize=(13, 8), layout="constrained")
 for ax, (target, group) in zip(axes.flat, results.groupby("target", sort=False), strict=False):
     display = ScoreAccuracyDisplay.from_scores(
         group["T"], group["accuracy"], names=group["source"].tolist(), score_name="T(S, T)", ax=ax
@@ -174,7 +174,6 @@ ax.set_xlabel("T(S, T)")
 ax.set_ylabel("accuracy")
 ax.set_title(f"all targets pooled: Kendall tau = {pooled:.2f}", fontsize=10)
 ax.legend(fontsize=8)
-fig.tight_layout()
 plt.show()
 
 # %%

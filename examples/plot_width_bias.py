@@ -89,6 +89,7 @@ right.set(
 right.set_xticks(widths, [str(k) for k in widths])
 right.legend()
 fig.suptitle(f"load_digits, n = {n} samples, C = {n_classes} classes")
+plt.show()
 
 # %%
 # What this shows
@@ -100,4 +101,3 @@ fig.suptitle(f"load_digits, n = {n} samples, C = {n_classes} classes")
 # feature extractors of different widths on the same footing. Note that the adjusted
 # score is relative to the attainable maximum ``min(k, C - 1)``, so it need not grow
 # with k the way raw H does.
-plt.show()

@@ -6,50 +6,48 @@ linearly. Use it to choose a pre-trained model, a layer or a feature transformer
 task.
 """
 
-from skhscore._display import ScoreAccuracyDisplay, TransferabilityRankingDisplay
-from skhscore._feature_selection import HScoreFeatureSelector
-from skhscore._features import get_features
-from skhscore._gbc import gbc_score
-from skhscore._hscore import h_score
-from skhscore._incremental import IncrementalHScore, h_score_from_batches
-from skhscore._logme import logme_score
-from skhscore._scorer import HScoreScorer, make_hscore_scorer
-from skhscore._selector import TransferabilitySelector
-from skhscore._significance import HScoreTestResult, h_score_test
-from skhscore._source_metrics import leep_score, nce_score
-from skhscore._statistics import HScoreStatistics
-from skhscore._targets import CrossMomentStatistics
-from skhscore._transferability import transferability
-from skhscore._transferability_scorer import (
-    TransferabilityScorer,
-    make_transferability_scorer,
-)
-from skhscore._transrate import transrate_score
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CrossMomentStatistics",
-    "HScoreFeatureSelector",
-    "HScoreScorer",
-    "HScoreStatistics",
-    "HScoreTestResult",
-    "IncrementalHScore",
-    "ScoreAccuracyDisplay",
-    "TransferabilityRankingDisplay",
-    "TransferabilityScorer",
-    "TransferabilitySelector",
-    "__version__",
-    "gbc_score",
-    "get_features",
-    "h_score",
-    "h_score_from_batches",
-    "h_score_test",
-    "leep_score",
-    "logme_score",
-    "make_hscore_scorer",
-    "make_transferability_scorer",
-    "nce_score",
-    "transferability",
-    "transrate_score",
-]
+# Public names and the module defining each, imported on first use (PEP 562) so that the
+# command line's --help and --version answer without importing scikit-learn and scipy.
+_PUBLIC = {
+    "CrossMomentStatistics": "skhscore._engine",
+    "HScoreFeatureSelector": "skhscore._feature_selection",
+    "HScoreScorer": "skhscore._scorer",
+    "HScoreStatistics": "skhscore._engine",
+    "HScoreTestResult": "skhscore._significance",
+    "IncrementalHScore": "skhscore._incremental",
+    "ScoreAccuracyDisplay": "skhscore._display",
+    "TransferabilityRankingDisplay": "skhscore._display",
+    "TransferabilityScorer": "skhscore._transferability_scorer",
+    "TransferabilitySelector": "skhscore._selector",
+    "gbc_score": "skhscore._gbc",
+    "get_features": "skhscore._features",
+    "h_score": "skhscore._hscore",
+    "h_score_from_batches": "skhscore._incremental",
+    "h_score_test": "skhscore._significance",
+    "leep_score": "skhscore._source_metrics",
+    "logme_score": "skhscore._logme",
+    "make_hscore_scorer": "skhscore._scorer",
+    "make_transferability_scorer": "skhscore._transferability_scorer",
+    "nce_score": "skhscore._source_metrics",
+    "transferability": "skhscore._transferability",
+    "transrate_score": "skhscore._transrate",
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skhscore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -3,6 +3,9 @@
 import numpy as np
 from scipy.stats import kendalltau
 
+from skhscore._hscore import h_score
+from skhscore._label_placement import place_labels
+
 
 def _check_matplotlib(caller):
     try:
@@ -44,6 +47,10 @@ class ScoreAccuracyDisplay:
         Figure containing the plot (after :meth:`plot`).
     scatter_ : matplotlib PathCollection
         The points (after :meth:`plot`).
+    annotations_ : list of matplotlib Annotation
+        The candidate names (after :meth:`plot`), placed clear of each other, of the points
+        and of the axes' edges where the axes leave room; a name moved away from its point
+        has a leader line. Placed for the figure's layout at the time of :meth:`plot`.
 
     Examples
     --------
@@ -87,12 +94,13 @@ class ScoreAccuracyDisplay:
         if ax is None:
             _, ax = plt.subplots()
         self.scatter_ = ax.scatter(self.scores, self.accuracies, **scatter_kwargs)
-        if annotate and self.names is not None:
-            for name, x, y in zip(self.names, self.scores, self.accuracies, strict=True):
-                ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4))
         ax.set_xlabel(self.score_name)
         ax.set_ylabel("accuracy")
         ax.set_title(f"{self.score_name} against accuracy (Kendall tau = {self.kendall_tau_:.2f})")
+        self.annotations_ = []
+        if annotate and self.names is not None:
+            # names placed apart from each other, the points and the axes' edges
+            self.annotations_ = place_labels(ax, self.scores, self.accuracies, self.names)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -164,8 +172,6 @@ class ScoreAccuracyDisplay:
         from sklearn.model_selection import StratifiedKFold, cross_val_score
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
-
-        from skhscore._hscore import h_score
 
         if classifier is None:
             classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -271,12 +277,16 @@ class TransferabilityRankingDisplay:
 
     @classmethod
     def from_cv_results(cls, cv_results, *, score_name="H-score", ax=None):
-        """Plot the ``cv_results_`` of a fitted :class:`TransferabilitySelector`.
+        """Plot the ``cv_results_`` of a fitted selector or search.
 
         Parameters
         ----------
         cv_results : dict
-            With keys ``name``, ``mean_test_score`` and ``split<i>_test_score``.
+            The ``cv_results_`` of a fitted :class:`TransferabilitySelector` (keys
+            ``name``, ``mean_test_score`` and ``split<i>_test_score``) or of a
+            single-metric :class:`~sklearn.model_selection.GridSearchCV` or
+            ``RandomizedSearchCV``, whose candidates are named from ``params`` by the
+            parameters that vary between them (``features=PCA(n_components=8)``).
         score_name : str, default="H-score"
             Label of the score axis.
         ax : matplotlib Axes, default=None
@@ -286,11 +296,14 @@ class TransferabilityRankingDisplay:
         -------
         display : TransferabilityRankingDisplay
         """
+        if "name" not in cv_results and "params" in cv_results:
+            cv_results = {**cv_results, "name": _names_from_params(cv_results["params"])}
         missing = {"name", "mean_test_score"} - set(cv_results)
         if missing:
             raise ValueError(
                 f"cv_results lacks {sorted(missing)}: pass the cv_results_ of a fitted "
-                "TransferabilitySelector."
+                "TransferabilitySelector or of a GridSearchCV with a single scoring "
+                "(with several, keep the columns of one and rename them *_test_score)."
             )
         n_folds = sum(
             key.startswith("split") and key.endswith("_test_score") for key in cv_results
@@ -327,3 +340,16 @@ class TransferabilityRankingDisplay:
                 "fit(X, y) first."
             )
         return cls.from_cv_results(selector.cv_results_, score_name=score_name, ax=ax)
+
+
+def _names_from_params(params):
+    """A name per candidate: the parameters that differ between candidates, key=value."""
+    params = list(params)
+    keys = sorted({key for candidate in params for key in candidate})
+    varying = [
+        key for key in keys if len({repr(candidate.get(key)) for candidate in params}) > 1
+    ] or keys
+    return [
+        ", ".join(f"{key}={candidate[key]!r}" for key in varying if key in candidate)
+        for candidate in params
+    ]

@@ -46,7 +46,10 @@ def get_features(estimator, X, feature_getter="auto"):
           final step (``pipe[:-1].transform(X)``, or ``X`` itself for a one-step pipeline),
           so a final :class:`~sklearn.discriminant_analysis.LinearDiscriminantAnalysis`,
           which has a ``transform`` of its own, is not what gets scored; for any other
-          estimator, ``estimator.transform(X)``.
+          estimator, ``estimator.transform(X)``; for a bare classifier or regressor
+          without ``transform`` (``LogisticRegression()``), ``X`` itself, as for a
+          one-step pipeline (so ``SequentialFeatureSelector`` and ``RFECV`` around it
+          score column subsets).
         - the name of a step of a pipeline: the output of that step (an intermediate
           layer);
         - another string: the name of the method to call (``"predict_proba"``,
@@ -84,9 +87,12 @@ def get_features(estimator, X, feature_getter="auto"):
             return head.transform(X) if len(head) else X
         if hasattr(estimator, "transform"):
             return estimator.transform(X)
+        if is_classifier(estimator) or is_regressor(estimator):
+            return X  # a bare predictor: its input, as for a one-step pipeline
         raise TypeError(
             f"Cannot get features from {type(estimator).__name__}: it has no transform "
-            "method and is not a Pipeline ending in a classifier or regressor. Score a "
+            "method and is neither a classifier, a regressor nor a Pipeline ending in one. "
+            "Score a "
             "feature transformer, or a Pipeline such as make_pipeline(StandardScaler(), "
             "PCA(16), LogisticRegression()) (its features are the input of the final "
             "step), or pass feature_getter= a step name, a method name or a callable "

@@ -6,7 +6,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
-from skhscore._validation import check_features, check_labels, refuses_estimators
+from skhscore._validation import (
+    check_features,
+    check_labels,
+    refuses_estimators,
+    rescaling_exponent,
+)
 
 
 def _principal_components(Z, n_components):
@@ -27,6 +32,18 @@ def _principal_components(Z, n_components):
         keep = int(n_components)
     keep = min(keep, n_samples, n_features, axes.shape[1])
     return Z @ axes[:, :keep]
+
+
+def _floor_in_units(min_variance, shift):
+    """``min_variance`` in units of ``2^(2 shift)``, kept within the normal float range.
+
+    Clipping only matters where the floor is negligible (below ``tiny``: it floors exact
+    zeros only, whose Bhattacharyya coefficients vanish either way) or dominant (above
+    1e300: every variance is the floor, whatever its value).
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        floor = np.ldexp(float(min_variance), -2 * shift)
+    return float(np.clip(floor, np.finfo(np.float64).tiny, 1e300))
 
 
 @refuses_estimators('make_transferability_scorer("gbc")')
@@ -118,7 +135,13 @@ def gbc_score(X, y, *, n_components=64, gaussian="diagonal", min_variance=1e-4):
     X = check_features(X, min_samples=2)
     classes, codes = check_labels(y, X.shape[0])
     Z = X.toarray() if sp.issparse(X) else np.asarray(X)
+    # in power-of-two units near 1 (exact), so that products of features near 1e+-200
+    # neither overflow nor underflow; only the variance floor depends on the unit
     Z = Z.astype(np.float64)  # a copy: the caller's array is never touched
+    shift = rescaling_exponent(Z)
+    if shift:
+        Z = np.ldexp(Z, -shift, out=Z)
+    floor = _floor_in_units(min_variance, shift)
     if n_components is not None:
         Z -= Z.mean(axis=0)
         Z -= Z.mean(axis=0)
@@ -132,7 +155,7 @@ def gbc_score(X, y, *, n_components=64, gaussian="diagonal", min_variance=1e-4):
     means = np.asarray(onehot @ Z) / counts[:, None]
     deviations = Z - means[codes]  # two-pass variances: no cancellation
     variances = np.asarray(onehot @ deviations**2) / counts[:, None]
-    variances = np.maximum(variances, min_variance)
+    variances = np.maximum(variances, floor)
     n_dims = Z.shape[1]
     if gaussian == "spherical":
         variances = np.repeat(variances.mean(axis=1, keepdims=True), n_dims, axis=1)

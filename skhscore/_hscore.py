@@ -1,156 +1,77 @@
 """The H-score of Bao et al. (ICIP 2019) and its shrinkage variant, from sufficient statistics."""
 
-from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import cholesky, lapack, solve_triangular
 
-from skhscore._sklearn_compat import Interval, StrOptions, validate_params
-from skhscore._statistics import HScoreStatistics
-from skhscore._targets import CrossMomentStatistics
+from skhscore._constraints import SHRINKAGE_CONSTRAINT, TARGET_CONSTRAINT
+from skhscore._engine import resolve_statistics, single_blas_thread
+from skhscore._sklearn_compat import StrOptions, validate_params
 from skhscore._validation import refuses_estimators
 
-#: Rank tolerance of the plain H-score, relative, on the correlation scale: a column is
-#: dropped when the share of its variance left unexplained by the columns kept before it is at
-#: most this (a pivoted Cholesky factorisation decides which columns to keep).
-RANK_TOL = 1e-10
 
-
-def resolve_statistics(X, y, sample_weight=None, scatter_dtype=np.float64, target=None):
-    """Return the statistics of ``(X, y)``, or ``X`` itself when it already is statistics.
-
-    ``target`` (None means "classification") picks the statistics built from arrays:
-    :class:`HScoreStatistics` for class labels, :class:`CrossMomentStatistics` for a
-    ``"regression"`` or ``"multilabel"`` target. A statistics object passed as ``X`` knows
-    its target, so ``target`` is then only checked: ``"regression"`` or ``"multilabel"``
-    with :class:`HScoreStatistics` is refused (the default, ``"classification"``, is
-    accepted with either object).
-    """
-    if isinstance(X, (HScoreStatistics, CrossMomentStatistics)):
-        if y is not None or sample_weight is not None:
-            held = "labels" if isinstance(X, HScoreStatistics) else "targets"
-            raise ValueError(
-                f"When X is a {type(X).__name__} object it already holds the {held} and "
-                "weights: pass y=None and sample_weight=None."
-            )
-        if isinstance(X, HScoreStatistics) and target in ("regression", "multilabel"):
-            raise ValueError(
-                f"X is an HScoreStatistics object, built from class labels, but "
-                f"target={target!r} was passed. Build CrossMomentStatistics.from_arrays(X, y, "
-                f"target={target!r}) for a regression or multilabel target, or leave target "
-                "at its default."
-            )
-        return X
-    if target in (None, "classification"):
-        from skhscore._dask import is_dask_collection
-
-        if is_dask_collection(X):  # one chunked reduction, the n x k matrix is never gathered
-            from skhscore._dask import dask_statistics
-
-            return dask_statistics(X, y, sample_weight, scatter_dtype=scatter_dtype)
-        from skhscore._array_api import use_array_api
-
-        if use_array_api(X):  # array_api_dispatch on and X a torch / CuPy / ... array
-            from skhscore._array_api import array_api_statistics
-
-            return array_api_statistics(X, y, sample_weight, scatter_dtype=scatter_dtype)
-        return HScoreStatistics.from_arrays(
-            X, y, sample_weight=sample_weight, scatter_dtype=scatter_dtype
-        )
-    return CrossMomentStatistics.from_arrays(X, y, target=target, sample_weight=sample_weight)
-
-
-def n_target_dims(stats):
-    """Dimension of the target space: C - 1 for C classes, the target rank otherwise."""
-    if isinstance(stats, CrossMomentStatistics):
-        return stats._target_rank()
-    return stats.classes_.shape[0] - 1
-
-
-def check_scorable(stats):
-    """Refuse statistics on which no H-score is defined."""
-    stats._check_built()
-    if stats.n_samples_seen_ < 2:
-        raise ValueError(f"Found {stats.n_samples_seen_} sample; the H-score needs at least 2.")
-    if isinstance(stats, CrossMomentStatistics):
-        if stats._target_rank() == 0:
+def scorable_view(stats):
+    """The view of statistics on which an H-score is defined (refuse the others)."""
+    view = stats.moments()
+    if view.n_rows < 2:
+        raise ValueError(f"Found {view.n_rows} sample; the H-score needs at least 2.")
+    if view.classes is None:
+        if view.n_targets == 0:
             raise ValueError(
                 "y is constant: the H-score of a regression or multilabel target needs a "
                 "target that varies (a label column present in every sample, or in none, "
                 "carries no information)."
             )
-        return
-    if stats.classes_.shape[0] < 2:
+        return view
+    if view.classes.shape[0] < 2:
         raise ValueError(
-            f"y has a single class ({stats.classes_[0]!r}); the H-score needs at least two "
+            f"y has a single class ({view.classes[0]!r}); the H-score needs at least two "
             "classes. If this is one fold of a cross-validation, the folds are probably not "
             "stratified: use sklearn.model_selection.StratifiedKFold."
         )
+    return view
 
 
-def pivoted_whitener(scatter, varying):
-    """Rank-revealing whitener of a scatter matrix, decided on the correlation scale.
-
-    Returns ``(columns, norms, factor)``: the indices of the columns kept (in pivot order),
-    their root scatter, and the lower-triangular ``factor`` (rank x rank) with
-    ``factor @ factor.T == scatter[columns][:, columns] / outer(norms, norms)``. Whitening a
-    matrix ``T`` (rows indexed like the scatter) is then
-    ``solve_triangular(factor, T[columns] / norms[:, None], lower=True)``. The rank is decided
-    by LAPACK's pivoted Cholesky with tolerance :data:`RANK_TOL`; columns not in ``varying``
-    (a boolean mask) are left out first.
-    """
-    keep = np.flatnonzero(varying)
-    if keep.size == 0:
-        return keep, np.zeros(0), np.zeros((0, 0))
-    scatter = scatter[np.ix_(keep, keep)]
-    norms = np.sqrt(np.diag(scatter))
-    correlation = scatter / np.outer(norms, norms)
-    factor, pivots, rank, info = lapack.dpstrf(correlation, tol=RANK_TOL, lower=1)
-    if info < 0:  # pragma: no cover - LAPACK argument error, a bug on our side
-        raise RuntimeError(f"dpstrf failed with info={info}")
-    pivots = pivots[:rank] - 1  # LAPACK pivots are 1-based
-    return keep[pivots], norms[pivots], factor[:rank, :rank]
-
-
-def whitened_class_deviations(stats):
-    """Class deviations whitened by the pseudo-inverse square root of the scatter.
-
-    Returns ``(M, rank)`` with ``M`` of shape (rank, n_classes) such that
-    ``H = ||M||_F^2 = tr(pinv(S) B)`` and the squared singular values of ``M`` are the squared
-    canonical correlations between the features and the one-hot labels. The rank is decided
-    on the correlation scale with tolerance :data:`RANK_TOL` by LAPACK's pivoted Cholesky.
-    Statistics of a regression or multi-label target (:class:`CrossMomentStatistics`) give
-    the same for their whitened target directions in place of the classes.
-    """
-    scatter, deviations, varying = stats._scaled_moments()
-    columns, norms, factor = pivoted_whitener(scatter, varying)
-    if columns.size == 0:
-        return np.zeros((0, deviations.shape[0])), 0
-    targets = deviations[:, columns].T / norms[:, None]
-    M = solve_triangular(factor, targets, lower=True, check_finite=False)
-    return M, columns.size
-
-
-def shrinkage_value(stats, shrinkage):
+def shrinkage_value(view, shrinkage):
     """The shrinkage intensity: a float given, Ledoit-Wolf ("auto") or OAS ("oas").
 
     Both estimators are the ones of :func:`sklearn.covariance.ledoit_wolf_shrinkage` and
-    :class:`sklearn.covariance.OAS`, evaluated from the statistics (with weights, n is the
-    total weight).
+    :class:`sklearn.covariance.OAS`, evaluated from the statistics' view (with weights, n is
+    the total weight). The intensity is clipped into [0, 1]; one too small for the shrunk
+    covariance to be positive definite in float64 gives 0, the pseudo-inverse limit.
     """
+    if shrinkage is None:
+        return 0.0
+    alpha = min(max(_estimated_shrinkage(view, shrinkage), 0.0), 1.0)  # -1e-16 is a rounded 0
+    # Below about k^2 eps, the shrunk covariance of rank-deficient features is not
+    # positive definite in floating point; the score is then its alpha -> 0 limit, the
+    # pseudo-inverse score (class deviations lie in the range of the scatter).
+    if 0.0 < alpha < 16 * view.n_features**2 * np.finfo(np.float64).eps:
+        try:
+            shrunk_covariance_factor(view, alpha)
+        except np.linalg.LinAlgError:
+            return 0.0
+    return alpha
+
+
+def _estimated_shrinkage(view, shrinkage):
     if not isinstance(shrinkage, str):
         return float(shrinkage)
-    n_features = stats.n_features_
+    n_features = view.n_features
     if n_features == 1:
         return 0.0  # one feature: every shrinkage gives the same score
-    n = stats.weight_sum_
-    to_global = stats._to_global_scale()
-    cov = stats._scatter * np.outer(to_global, to_global) / n
+    if shrinkage == "auto" and view.m4 is None:
+        raise ValueError(
+            "These statistics were built without the fourth moments Ledoit-Wolf needs; "
+            "build them with HScoreStatistics.from_arrays(X, y) to use shrinkage='auto'."
+        )
+    n = view.n
+    cov = view.scatter / n
     trace = float(np.trace(cov))
     fro2 = float(np.sum(cov**2))
     if shrinkage == "auto":
-        beta = (stats._m4 / n - fro2) / (n_features * n)
+        beta = (view.m4 / n - fro2) / (n_features * n)
         delta = (fro2 - trace**2 / n_features) / n_features
         beta = min(beta, delta)
         return 0.0 if beta == 0 else beta / delta
@@ -161,51 +82,44 @@ def shrinkage_value(stats, shrinkage):
     return 1.0 if den == 0 else min((alpha + mu2) / den, 1.0)
 
 
-def shrunk_covariance_factor(stats, alpha):
-    """Cholesky factor of the shrunk covariance and the matching whitening inputs.
+def shrunk_covariance_factor(view, alpha):
+    """Lower Cholesky factor of the shrunk covariance (None when every column is constant)
+    and its target ``t = tr(S / n) / k``."""
+    shrunk, target = view.shrunk_covariance(alpha)
+    if shrunk is None:
+        return None, 0.0
+    return cholesky(shrunk, lower=True, check_finite=False), target
 
-    Returns ``(factor, to_global, n)``: the lower-triangular factor of
-    ``Sigma_a = (1 - a) S / n + a (tr(S / n) / k) I`` (S the scatter in the common scaled
-    units ``to_global``), or ``factor=None`` when every column is constant.
+
+def whitened_deviations(view, alpha):
+    """``M`` with ``||M||_F^2`` the (shrunk) H-score.
+
+    Plain score (alpha = 0): the deviations whitened by the engine's rank-revealing whitener,
+    ``||M||^2 = tr(pinv(S) B)``, and the squared singular values of ``M`` are the squared
+    canonical correlations. Shrunk score: ``||M||^2 = tr(Sigma_a^-1 (1 - a) Sigma_B)``.
     """
-    n = stats.weight_sum_
-    scatter, _, _ = stats._scaled_moments()
-    to_global = stats._to_global_scale()
-    cov = scatter * np.outer(to_global, to_global) / n
-    target = np.trace(cov) / cov.shape[0]
-    if target == 0:  # every column constant: no information
-        return None, to_global, n
-    shrunk = (1.0 - alpha) * cov
-    shrunk.flat[:: cov.shape[0] + 1] += alpha * target
-    return cholesky(shrunk, lower=True, check_finite=False), to_global, n
-
-
-def shrunk_whitened_class_deviations(stats, alpha):
-    """Class deviations whitened by the shrunk covariance (alpha > 0).
-
-    ``Sigma_a = (1 - a) S / n + a (tr(S / n) / k) I``; returns ``M`` with
-    ``||M||_F^2 = tr(Sigma_a^-1 (1 - a) Sigma_B)``.
-    """
-    _, deviations, _ = stats._scaled_moments()
-    factor, to_global, n = shrunk_covariance_factor(stats, alpha)
+    if alpha == 0.0:
+        return view.whitened_deviations()
+    factor, _ = shrunk_covariance_factor(view, alpha)
     if factor is None:
-        return np.zeros((0, deviations.shape[0]))
-    between_root = (deviations * to_global).T / np.sqrt(n)
+        return np.zeros((0, view.deviations.shape[0]))
+    between_root = view.deviations.T / np.sqrt(view.n)
     return np.sqrt(1.0 - alpha) * solve_triangular(
         factor, between_root, lower=True, check_finite=False
     )
 
 
+def hscore_value(M, bound):
+    """The H-score from its whitened deviations, in ``[0, min(rank, q)]`` (both forms)."""
+    return float(np.clip(np.sum(M**2), 0.0, bound))
+
+
 def hscore_from_statistics(stats, shrinkage=None):
     """H-score of validated statistics; the core every public door calls."""
-    check_scorable(stats)
-    alpha = 0.0 if shrinkage is None else shrinkage_value(stats, shrinkage)
-    if alpha == 0.0:
-        M, rank = whitened_class_deviations(stats)
-        bound = min(rank, n_target_dims(stats))
-        return float(np.clip(np.sum(M**2), 0.0, bound))
-    M = shrunk_whitened_class_deviations(stats, alpha)
-    return float(max(np.sum(M**2), 0.0))
+    with single_blas_thread():
+        view = scorable_view(stats)
+        alpha = shrinkage_value(view, shrinkage)
+        return hscore_value(whitened_deviations(view, alpha), min(view.rank, view.n_targets))
 
 
 class HScoreParts(NamedTuple):
@@ -229,7 +143,7 @@ class HScoreParts(NamedTuple):
     bound: int
 
 
-def chance_level(stats, rank, n_targets, alpha=0.0):
+def chance_level(view, alpha=0.0):
     """Mean of the H-score when the targets are exchangeable with respect to the features.
 
     For the plain score, ``E0 = rank * q / (n - 1)`` with q the target dimension (C - 1): the
@@ -240,7 +154,7 @@ def chance_level(stats, rank, n_targets, alpha=0.0):
     ``= q / (n - 1) * (k - a t tr(Sigma_a^-1))`` (t = tr(Sigma) / k), since the shrinkage
     intensity depends on the features only. ``n`` is the total weight (frequency weights).
     """
-    n = stats.weight_sum_
+    n = view.n
     if n <= 1:
         raise ValueError(
             f"The sample weights sum to {n:g}, but the chance level of the H-score treats "
@@ -248,32 +162,37 @@ def chance_level(stats, rank, n_targets, alpha=0.0):
             "rescale the weights so that they sum to the number of observations."
         )
     if alpha == 0.0:
-        return rank * n_targets / (n - 1)
-    factor, to_global, _ = shrunk_covariance_factor(stats, alpha)
+        return view.rank * view.n_targets / (n - 1)
+    factor, t = shrunk_covariance_factor(view, alpha)
     if factor is None:
         return 0.0
     k = factor.shape[0]
-    scatter, _, _ = stats._scaled_moments()
-    t = float(np.trace(scatter * np.outer(to_global, to_global))) / (n * k)
     inverse = lapack.dtrtri(factor, lower=1)[0]
     explained = k - alpha * t * float(np.sum(inverse**2))
-    return n_targets / (n - 1) * min(max(explained, 0.0), k)
+    return view.n_targets / (n - 1) * min(max(explained, 0.0), k)
 
 
 def hscore_parts(stats, shrinkage=None):
     """Compute :class:`HScoreParts` of validated statistics."""
-    check_scorable(stats)
-    alpha = 0.0 if shrinkage is None else shrinkage_value(stats, shrinkage)
-    n_targets = n_target_dims(stats)
-    M, rank = whitened_class_deviations(stats)
-    bound = min(rank, n_targets)
-    if alpha == 0.0:
-        value = float(np.clip(np.sum(M**2), 0.0, bound))
-    else:
-        M = shrunk_whitened_class_deviations(stats, alpha)
-        value = float(np.clip(np.sum(M**2), 0.0, bound))
-    null_mean = chance_level(stats, rank, n_targets, alpha)
-    return HScoreParts(value, M, rank, n_targets, stats.weight_sum_, alpha, null_mean, bound)
+    with single_blas_thread():
+        return _parts(stats, shrinkage)
+
+
+def _parts(stats, shrinkage):
+    view = scorable_view(stats)
+    alpha = shrinkage_value(view, shrinkage)
+    bound = min(view.rank, view.n_targets)
+    M = whitened_deviations(view, alpha)
+    return HScoreParts(
+        hscore_value(M, bound),
+        M,
+        view.rank,
+        view.n_targets,
+        view.n,
+        alpha,
+        chance_level(view, alpha),
+        bound,
+    )
 
 
 def adjusted_from_parts(parts):
@@ -287,10 +206,6 @@ def adjusted_from_parts(parts):
     if parts.bound == 0 or room <= 1e-12 * max(parts.bound, 1):
         return 0.0
     return float((parts.value - parts.null_mean) / room)
-
-
-SHRINKAGE_CONSTRAINT = [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")]
-TARGET_CONSTRAINT = [StrOptions({"classification", "regression", "multilabel"})]
 
 
 def score_from_parts(parts, *, adjusted=False, normalize=None):
@@ -414,11 +329,19 @@ def h_score(
     The score is computed from the centred scatter matrix and the per-class sums (the
     n x k matrix of class means of the reference implementation is never formed). Rank
     deficiency (constant or duplicated columns, more columns than samples) gets the
-    pseudo-inverse value: constant columns (spread within 8 ulps of their magnitude) are
-    dropped, then the rank is decided by a pivoted Cholesky factorisation of the
-    correlation matrix with relative tolerance ``RANK_TOL = 1e-10``, so columns of very
-    different scales do not change the rank decision, and features computed in float32 are
-    not inflated by their rounding noise.
+    pseudo-inverse value. The rank rule is decided on the correlation scale, so it is
+    invariant to column scales (a column in units of 1e-33 counts like any other):
+    constant columns (spread within 8 ulps of their magnitude) are dropped, and a direction
+    is dropped when its singular value relative to the column norms is at most
+    ``max(512 u, 2**-40)``, u the unit roundoff of the input (float32: ``2**-24``, so about
+    3e-5; float64: about 9e-13), i.e. when the input's precision (or the rounding residue of
+    the float64 computation that made the features) cannot tell it from noise.
+    Every other direction is kept: where the scatter matrix cannot resolve it (condition
+    numbers beyond ~1e4 on the correlation scale, or a rank deficiency on float64 input)
+    the engine refines from the data (a Householder QR of the centred features) instead of
+    truncating. A column produced by cancellation (e.g. values of 1e-13 that are rounding
+    residues of O(1) computations) cannot be told from a legitimate tiny unit by the data
+    alone and is counted; drop such columns before scoring.
 
     References
     ----------
@@ -446,9 +369,13 @@ def h_score(
     0.9379
     """
     if adjusted or normalize is not None:
-        stats = resolve_statistics(X, y, sample_weight, target=target)
+        stats = resolve_statistics(
+            X, y, sample_weight, target=target, fourth_moments=shrinkage == "auto"
+        )
         return score_from_parts(
             hscore_parts(stats, shrinkage), adjusted=adjusted, normalize=normalize
         )
-    stats = resolve_statistics(X, y, sample_weight, target=target)
+    stats = resolve_statistics(
+        X, y, sample_weight, target=target, fourth_moments=shrinkage == "auto"
+    )
     return hscore_from_statistics(stats, shrinkage)

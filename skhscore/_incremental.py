@@ -1,27 +1,22 @@
 """Streaming H-score: an estimator fed batch by batch, and a helper that feeds it an iterable."""
 
-import sys
-import time
-from numbers import Real
-
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skhscore._array_api import to_numpy
+from skhscore._constraints import SHRINKAGE_CONSTRAINT
+from skhscore._engine import HScoreStatistics, to_numpy
 from skhscore._hscore import hscore_from_statistics
+from skhscore._progress import progress_bar
+from skhscore._significance import h_score_test
 from skhscore._sklearn_compat import (
-    Interval,
     Options,
     StrOptions,
     _fit_context,
     validate_params,
 )
-from skhscore._statistics import HScoreStatistics
 from skhscore._validation import check_labels, untracked_tensor
-
-_SHRINKAGE = [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")]
 
 
 def _declared_classes(classes):
@@ -57,7 +52,7 @@ class IncrementalHScore(BaseEstimator):
         Precision of each batch's k x k scatter product. "float32" is about twice as fast
         for wide features; its relative error on the score is about 1e-7 on
         well-conditioned features and grows with the square of their condition number
-        (measured in ``doc/notes/issue8.md``). Means, class sums and merges stay in float64.
+        (measured in :ref:`bench_float32`). Means, class sums and merges stay in float64.
 
     Attributes
     ----------
@@ -118,7 +113,7 @@ class IncrementalHScore(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "shrinkage": _SHRINKAGE,
+        "shrinkage": SHRINKAGE_CONSTRAINT,
         "scatter_dtype": [
             StrOptions({"float64", "float32"}),
             Options(type, {np.float64, np.float32}),
@@ -267,7 +262,7 @@ class IncrementalHScore(BaseEstimator):
             other_stats, other_declared = other.statistics_, other._declared
             other_names = getattr(other, "feature_names_in_", None)
         elif isinstance(other, HScoreStatistics):
-            other._check_built()
+            other.moments()  # refuses empty statistics
             other_stats, other_declared, other_names = other, None, None
         else:
             raise TypeError(
@@ -371,70 +366,11 @@ class IncrementalHScore(BaseEstimator):
         result : HScoreTestResult
             The result of :func:`skhscore.h_score_test`.
         """
-        from skhscore._significance import h_score_test
-
         check_is_fitted(self)
         return h_score_test(self.statistics_)
 
 
 # ---------------------------------------------------------------------- feeding batches
-class _StderrCounter:
-    """A dependency-free progress line on stderr: batches and samples, throttled."""
-
-    def __init__(self, total, desc, interval=0.2):
-        self.total, self.desc, self.interval = total, desc, interval
-        self.batches, self.samples, self._last = 0, 0, 0.0
-
-    def update(self, n_samples):
-        self.batches += 1
-        self.samples += n_samples
-        now = time.monotonic()
-        if now - self._last >= self.interval:
-            self._write()
-            self._last = now
-
-    def _write(self, end=""):
-        of = "" if self.total is None else f"/{self.total}"
-        sys.stderr.write(f"\r{self.desc}: {self.batches}{of} batches, {self.samples} samples{end}")
-        sys.stderr.flush()
-
-    def close(self):
-        self._write(end="\n")
-
-
-class _TqdmBar:
-    def __init__(self, total, desc):
-        from tqdm import tqdm
-
-        self._bar = tqdm(total=total, desc=desc, unit="batch", file=sys.stderr)
-        self.samples = 0
-
-    def update(self, n_samples):
-        self.samples += n_samples
-        self._bar.update(1)
-        self._bar.set_postfix(samples=self.samples, refresh=False)
-
-    def close(self):
-        self._bar.close()
-
-
-class _NoProgress:
-    def update(self, n_samples):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(progress, total, desc="h_score"):
-    if not progress:
-        return _NoProgress()
-    try:
-        return _TqdmBar(total, desc)
-    except ImportError:
-        return _StderrCounter(total, desc)
-
-
 def _unpack(batch, index):
     if isinstance(batch, (tuple, list)) and len(batch) in (2, 3):
         X, y = batch[0], batch[1]
@@ -450,7 +386,7 @@ def _unpack(batch, index):
 @validate_params(
     {
         "batches": "no_validation",
-        "shrinkage": _SHRINKAGE,
+        "shrinkage": SHRINKAGE_CONSTRAINT,
         "classes": ["array-like", None],
         "progress": ["boolean"],
         "return_estimator": ["boolean"],
@@ -509,7 +445,7 @@ def h_score_from_batches(
     """
     estimator = IncrementalHScore(shrinkage=shrinkage)
     total = len(batches) if hasattr(batches, "__len__") else None
-    bar = _progress_bar(progress, total)
+    bar = progress_bar(progress, total)
     try:
         for index, batch in enumerate(batches):
             X, y, w = _unpack(batch, index)

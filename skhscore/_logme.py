@@ -26,137 +26,28 @@ plus ``n mean mean^T``; class sums are ``F^T y``), so streamed statistics give t
 When ``n <= k`` the thin SVD of ``F`` gives the same quantities more accurately.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length
 
-from skhscore._hscore import resolve_statistics
+from skhscore._engine import HScoreStatistics, resolve_statistics
+from skhscore._evidence import _evidence_from_gram, _evidence_from_svd
 from skhscore._sklearn_compat import validate_params
-from skhscore._statistics import HScoreStatistics
 from skhscore._validation import (
+    RegressionLikeLabelsWarning,
     check_features,
     check_labels,
     check_sample_weight,
     refuses_estimators,
+    rescaling_exponent,
 )
-
-# Search grid for t = alpha / beta, in decades relative to the largest eigenvalue of F^T F.
-_GRID = np.arange(-18.0, 12.01, 0.25)
-_GOLDEN_STEPS = 64
-
-
-def _max_log_evidence(sigma, outside, z2, n):
-    """Log evidence per sample, maximised over (alpha, beta), averaged over targets.
-
-    With ``t = alpha / beta`` fixed, the evidence is maximised by ``beta = n / q(t)`` with
-    ``q(t) = y^T (I + F F^T / t)^-1 y = outside + sum_i z_i^2 t / (t + s_i)``, where ``s_i``
-    are the non-zero eigenvalues of ``F^T F``, ``z_i`` the projections of ``y`` on the
-    matching left singular vectors of ``F`` and ``outside`` the squared norm of the part of
-    ``y`` outside the range of ``F`` (every term is non-negative: no cancellation). The
-    profile
-
-        L(t) / n = 1/2 log(n / q(t)) - 1/2 - 1/(2n) sum log(1 + s_i / t) - 1/2 log(2 pi)
-
-    has as stationary points the fixed points of MacKay's updates (where
-    ``beta = (n - gamma) / ||y - F m||^2`` and ``alpha = gamma / ||m||^2``). Its maximum is
-    located on a grid of t (one matrix product) and refined by a golden-section search per
-    target; a maximum at the edge of the grid is the limit of uninformative features
-    (``t -> infinity``) or of interpolation (``t -> 0``).
-
-    Parameters
-    ----------
-    sigma : ndarray of shape (r,)
-        Positive eigenvalues of ``F^T F``.
-    outside : ndarray of shape (T,)
-    z2 : ndarray of shape (r, T)
-    n : float
-        Number of samples (total weight).
-    """
-    log2pi = np.log(2 * np.pi)
-    if sigma.size == 0:  # identically zero features: the evidence of y ~ N(0, 1/beta)
-        return float(np.mean(0.5 * np.log(n / outside) - 0.5 - 0.5 * log2pi))
-    scale = float(sigma.max())
-    tiny_q = np.finfo(np.float64).tiny
-
-    def profile_grid(t):  # (G,) -> (G, T)
-        q = np.maximum(outside[None, :] + (t[:, None] / (t[:, None] + sigma)) @ z2, tiny_q)
-        logdet = np.sum(np.log1p(sigma[None, :] / t[:, None]), axis=1)
-        return 0.5 * np.log(n / q) - (0.5 / n) * logdet[:, None]
-
-    def profile_each(t):  # (T,) -> (T,), one t per target
-        ratio = t[None, :] / (t[None, :] + sigma[:, None])
-        q = np.maximum(outside + np.sum(ratio * z2, axis=0), tiny_q)
-        logdet = np.sum(np.log1p(sigma[:, None] / t[None, :]), axis=0)
-        return 0.5 * np.log(n / q) - (0.5 / n) * logdet
-
-    values = profile_grid(scale * 10.0**_GRID)
-    best = np.argmax(values, axis=0)
-    lo = np.log10(scale) + _GRID[np.maximum(best - 1, 0)]
-    hi = np.log10(scale) + _GRID[np.minimum(best + 1, _GRID.size - 1)]
-    # golden-section search on log10(t) within the bracket around the best grid point
-    ratio = (np.sqrt(5.0) - 1.0) / 2.0
-    a, b = lo, hi
-    c = b - ratio * (b - a)
-    d = a + ratio * (b - a)
-    fc, fd = profile_each(10.0**c), profile_each(10.0**d)
-    for _ in range(_GOLDEN_STEPS):
-        left = fc >= fd
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-        new_c = b - ratio * (b - a)
-        new_d = a + ratio * (b - a)
-        c_next = np.where(left, new_c, d)
-        d_next = np.where(left, c, new_d)
-        f_new = profile_each(10.0 ** np.where(left, new_c, new_d))
-        fc, fd = np.where(left, f_new, fd), np.where(left, fc, f_new)
-        c, d = c_next, d_next
-    refined = np.maximum(np.maximum(fc, fd), values[best, np.arange(best.size)])
-    return float(np.mean(refined - 0.5 - 0.5 * log2pi))
-
-
-def _evidence_from_gram(gram, cross, yy, n, n_rows):
-    """LogME from ``F^T F`` (k x k), ``F^T Y`` (k x T), ``diag(Y^T Y)`` and ``n``.
-
-    Eigenvalues within rounding of zero (at most ``k * eps`` times the largest) are exact
-    zeros of a rank-deficient ``F^T F``: the part of ``F^T y`` along them is rounding noise
-    and is dropped. ``z_i^2 = x_i^2 / s_i`` with ``x = V^T F^T y``. When the rank equals the
-    number of rows ``n_rows``, every ``y`` lies in the range of ``F``.
-    """
-    sigma, vectors = np.linalg.eigh(gram)
-    keep = sigma > sigma[-1] * gram.shape[0] * np.finfo(np.float64).eps
-    sigma = sigma[keep]
-    z2 = (vectors[:, keep].T @ cross) ** 2 / sigma[:, None]
-    if sigma.size >= n_rows:
-        outside = np.zeros_like(yy)
-    else:
-        outside = np.maximum(yy - z2.sum(axis=0), 0.0)
-    return _max_log_evidence(sigma, outside, z2, n)
-
-
-def _evidence_from_svd(F, Y, n):
-    """LogME from the thin SVD of ``F`` (rows already scaled by sqrt(weight)).
-
-    Singular values within rounding of zero (at most ``max(n, k) * eps`` times the largest)
-    are exact zeros: the part of y along them is outside the range of ``F``. That part is
-    computed as an explicit residual (its rounding error is then proportional to its size,
-    which matters: near interpolation the evidence depends on it at the 1e-8 level), and is
-    exactly zero when ``F`` has full row rank.
-    """
-    u, s, _ = np.linalg.svd(F, full_matrices=False)
-    keep = s > s[0] * max(F.shape) * np.finfo(np.float64).eps
-    u = u[:, keep]
-    z = u.T @ Y  # projections of y on the left singular vectors
-    if u.shape[1] == F.shape[0]:
-        outside = np.zeros(Y.shape[1])
-    else:
-        rest = Y - u @ z
-        outside = np.einsum("ij,ij->j", rest, rest)
-    return _max_log_evidence(s[keep] ** 2, outside, z**2, n)
 
 
 def _classification_targets(y, n_samples, weights):
     try:
-        classes, codes = check_labels(y, n_samples)
+        classes, codes = check_labels(y, n_samples, regression_hint="regression=True")
     except ValueError as exc:
         raise ValueError(
             f"{exc} For a continuous target use logme_score(X, y, regression=True)."
@@ -237,7 +128,13 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
     search rather than by iterating the fixed point from ``alpha = beta = 1``: the value is
     the same where the iteration converges (the reference stops after at most 11 iterations
     at a 1e-3 relative change, which can differ in the third digit), and where it runs away
-    to ``t -> infinity`` or ``t -> 0`` the score is the limit of the evidence. With
+    to ``t -> infinity`` or ``t -> 0`` the score is the limit of the evidence, in closed
+    form. That limit is +inf, with a warning, when a target is an exact linear function of
+    the features on samples that weigh more than the features' rank (features that encode
+    the labels, or duplicated rows or integer weights above 1 when ``n_samples <=
+    n_features``): the evidence then grows without bound as the noise variance goes to 0.
+    The computation runs in power-of-two units near 1, so features (and regression targets)
+    near 1e+-200 give the same score as at unit scale. With
     statistics and ``n_samples <= n_features`` the Gram route loses some digits near
     interpolation (pass the arrays instead). Labels are encoded with ``np.unique``: only the
     classes present are targets (labels such as ``{0, 5, 9}`` do not create empty classes).
@@ -288,47 +185,68 @@ def logme_score(X, y=None, *, regression=False, sample_weight=None):
     n = float(n_samples) if weights is None else float(weights.sum())
 
     if not regression and n_samples > n_features:
-        stats = HScoreStatistics.from_arrays(X, y, sample_weight=weights)
+        with warnings.catch_warnings():  # the labels were checked (and warned about) above
+            warnings.simplefilter("ignore", RegressionLikeLabelsWarning)
+            stats = HScoreStatistics.from_arrays(X, y, sample_weight=weights)
         return _logme_from_statistics(stats)
+    # LogME is invariant to scaling the features by a constant and shifts by -log(c) when a
+    # target is scaled by c: work in power-of-two units where products neither overflow
+    # nor underflow, then add the shifts back.
+    shift = rescaling_exponent(X)
+    target_shifts = np.array([rescaling_exponent(column) for column in Y.T])
+    if np.any(target_shifts):
+        Y = np.ldexp(Y, -target_shifts)
+    offset = float(np.mean(target_shifts) * np.log(2.0))
     if n_samples > n_features:  # regression from the Gram matrices, in float64 chunks
-        gram = np.zeros((n_features, n_features))
-        cross = np.zeros((n_features, Y.shape[1]))
-        step = max(256, 2**23 // max(n_features, 1))
-        for start in range(0, n_samples, step):
-            part = X[start : start + step]
-            part = part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64)
-            part = part.astype(np.float64, copy=False)
-            ypart = Y[start : start + step]
-            if weights is not None:
-                ypart = ypart * weights[start : start + step, None]
-                cross += part.T @ ypart
-                part = part * np.sqrt(weights[start : start + step])[:, None]
-                gram += part.T @ part
-            else:
-                cross += part.T @ ypart
-                gram += part.T @ part
-        yy = np.einsum("ij,ij->j", Y, Y if weights is None else Y * weights[:, None])
-        return _evidence_from_gram(gram, cross, yy, n, n_samples)
+        rows = n_samples if weights is None else int(np.count_nonzero(weights))
+        gram, cross, yy = _regression_moments(X, Y, weights, shift)
+        return _evidence_from_gram(gram, cross, yy, n, rows) - offset
 
     F = X.toarray() if sp.issparse(X) else np.asarray(X)
     F = F.astype(np.float64)  # a copy: the caller's array is never touched
+    if shift:
+        F = np.ldexp(F, -shift, out=F)
     if weights is not None:
         root = np.sqrt(weights)[:, None]
         F *= root
         Y = Y * root
-    return _evidence_from_svd(F, Y, n)
+    return _evidence_from_svd(F, Y, n) - offset
+
+
+def _regression_moments(X, Y, weights, shift):
+    """``F^T F``, ``F^T Y`` and ``diag(Y^T Y)`` (weighted), F = X 2^-shift, in float64 chunks."""
+    n_samples, n_features = X.shape
+    gram = np.zeros((n_features, n_features))
+    cross = np.zeros((n_features, Y.shape[1]))
+    step = max(256, 2**23 // max(n_features, 1))
+    for start in range(0, n_samples, step):
+        part = X[start : start + step]
+        part = part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64)
+        part = part.astype(np.float64, copy=False)
+        if shift:
+            part = np.ldexp(part, -shift)  # a new array: part may be the caller's memory
+        ypart = Y[start : start + step]
+        if weights is not None:  # both sides by sqrt(w): cross = F^T W y, gram = F^T W F
+            root = np.sqrt(weights[start : start + step])[:, None]
+            ypart, part = ypart * root, part * root
+        cross += part.T @ ypart
+        gram += part.T @ part
+    yy = np.einsum("ij,ij->j", Y, Y if weights is None else Y * weights[:, None])
+    return gram, cross, yy
 
 
 def _logme_from_statistics(stats):
     """LogME of a classification task from its sufficient statistics."""
-    stats._check_built()
-    if stats.classes_.shape[0] < 2:
+    view = stats.moments()
+    if view.classes.shape[0] < 2:
         raise ValueError(
             "The statistics hold a single class; LogME of a classification task needs at "
             "least two. If this is one fold of a cross-validation, use StratifiedKFold."
         )
-    n = stats.weight_sum_
-    mean = stats.mean_
-    gram = stats.scatter_ + n * np.outer(mean, mean)
-    cross = stats.class_sums_.T
-    return _evidence_from_gram(gram, cross, stats.class_weights_, n, stats.n_samples_seen_)
+    # in the view's common power-of-two units (LogME is invariant to a constant factor):
+    # F^T F and F^T y of features near 1e+-200 neither overflow nor underflow
+    n, mean, weights = view.n, view.mean, view.class_weights
+    gram = view.scatter + n * np.outer(mean, mean)
+    # F^T y_c = w_c mean_c = w_c mean + sqrt(w_c) (the class deviation)
+    cross = (weights[:, None] * mean + np.sqrt(weights)[:, None] * view.deviations).T
+    return _evidence_from_gram(gram, cross, weights, n, view.n_rows)

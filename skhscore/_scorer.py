@@ -15,9 +15,10 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from skhscore._constraints import SHRINKAGE_CONSTRAINT
 from skhscore._features import get_features
 from skhscore._hscore import h_score
-from skhscore._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
+from skhscore._sklearn_compat import StrOptions, validate_parameter_constraints
 
 __all__ = ["HScoreScorer", "make_hscore_scorer"]
 
@@ -197,8 +198,10 @@ class HScoreScorer(_FeatureScorer):
           pipeline), so ``make_pipeline(PCA(16), LogisticRegression())`` is scored on the
           PCA features, not on the classifier (also for a final
           LinearDiscriminantAnalysis, which has a transform of its own); otherwise
-          ``estimator.transform(X)``. A fitted search (GridSearchCV, ...) is replaced by
-          its ``best_estimator_``.
+          ``estimator.transform(X)``, or ``X`` itself for a bare classifier or regressor
+          without ``transform`` (so ``SequentialFeatureSelector(LogisticRegression(),
+          scoring=HScoreScorer())`` and ``RFECV`` score column subsets). A fitted search
+          (GridSearchCV, ...) is replaced by its ``best_estimator_``.
         - a string: the name of a Pipeline step, whose output is scored (an intermediate
           layer of the pipeline), or of a method of the estimator.
         - a callable ``feature_getter(estimator, X)`` returning the features.
@@ -226,6 +229,11 @@ class HScoreScorer(_FeatureScorer):
     ``GridSearchCV`` turns into ``nan`` with a warning). Pass
     ``cv=StratifiedKFold(n_splits, shuffle=True, random_state=0)``.
 
+    The plain H-score never decreases when a feature column is added, so ``RFECV`` with
+    this scorer keeps every column and ``SequentialFeatureSelector`` with
+    ``n_features_to_select="auto"`` stops only by its ``tol``: fix the number of columns,
+    use :class:`HScoreFeatureSelector`, or score with ``adjusted=True`` or shrinkage.
+
     Metadata routing: with ``sklearn.set_config(enable_metadata_routing=True)``, call
     ``scorer.set_score_request(sample_weight=True)`` to receive ``sample_weight``; with
     routing off, ``GridSearchCV.fit(X, y, sample_weight=w)`` forwards the test fold's
@@ -251,7 +259,7 @@ class HScoreScorer(_FeatureScorer):
 
     _parameter_constraints = {
         "feature_getter": [StrOptions({"auto"}), str, callable],
-        "shrinkage": [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")],
+        "shrinkage": SHRINKAGE_CONSTRAINT,
         "adjusted": ["boolean"],
         "normalize": [None, str],
     }

@@ -11,7 +11,7 @@ from sklearn.base import MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils import Bunch, _safe_indexing, get_tags
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -27,12 +27,21 @@ from skhscore._candidates import (
 )
 from skhscore._features import get_features
 from skhscore._scorer import HScoreScorer
+from skhscore._selector_support import (
+    DOC_LINK_TEMPLATE,
+    indexable_input,
+    resolve_scoring,
+    visual_block,
+    warn_all_nan_candidates,
+    warn_missing_test_classes,
+)
 from skhscore._sklearn_compat import (
     StrOptions,
     _BaseComposition,
     _check_feature_names_in,
     _check_method_params,
     _fit_context,
+    _safe_indexing,
     _safe_set_output,
 )
 
@@ -129,11 +138,14 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         ``layer``) share one forward pass over the data for all folds. Any other estimator (a
         classifier, say) is a candidate when the scorer's ``feature_getter`` says how to read
         its features, e.g. ``HScoreScorer(feature_getter="predict_proba")``.
-    scoring : callable, default=None
+    scoring : str, callable or None, default=None
         A scorer ``scoring(fitted_transformer, X, y)``, greater is better; None means
         ``HScoreScorer()``. Any scorer callable is accepted, e.g.
         ``HScoreScorer(shrinkage="auto")``, which corrects the plain H-score's bias
-        towards wide features on small samples.
+        towards wide features on small samples. A string names a metric of this package
+        (``"logme"``, ``"transrate"``, ... as in :func:`make_transferability_scorer`) or
+        any scorer :func:`sklearn.metrics.check_scoring` knows (``"accuracy"`` for
+        candidates that also predict, such as LinearDiscriminantAnalysis).
     cv : int, cross-validation generator, iterable or None, default=5
         How the candidates are scored. An int is the number of folds of
         :class:`~sklearn.model_selection.StratifiedKFold` (of KFold if ``y`` is not a
@@ -160,7 +172,11 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
     Attributes
     ----------
     scores_ : dict
-        Candidate name -> mean score over the folds.
+        Candidate name -> mean score over the folds. Each fold score is computed on the
+        test fold alone, 1/n_splits of the data, where the plain H-score's bias towards
+        wide features (its null mean ``k (C - 1) / (n - 1)`` for n samples) is n_splits
+        times larger than on all of it: compare candidates of different widths with
+        ``scoring=HScoreScorer(shrinkage="auto")`` or ``HScoreScorer(adjusted=True)``.
     cv_results_ : dict of numpy arrays
         One entry per candidate (a ``pandas.DataFrame`` accepts it): ``name``,
         ``mean_test_score``, ``std_test_score``, ``split<i>_test_score``,
@@ -226,7 +242,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
 
     _parameter_constraints = {
         "transformers": [list],
-        "scoring": [None, callable],
+        "scoring": [None, callable, str],
         "cv": ["cv_object"],
         "refit": ["boolean"],
         "n_jobs": [None, Integral],
@@ -326,7 +342,12 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         return candidates
 
     def _scorer(self):
-        return HScoreScorer() if self.scoring is None else self.scoring
+        return HScoreScorer() if self.scoring is None else resolve_scoring(self.scoring)
+
+    # --- HTML diagram: the candidates side by side, and a link to this page -------------
+    _sk_visual_block_ = visual_block
+    _doc_link_module = "skhscore"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -402,7 +423,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                 dtype=None if _is_dataframe(X) else "numeric",  # frames go to the candidates
                 ensure_min_samples=2,
             )
-            X = X if _is_dataframe(X) else X_checked
+            X = X if _is_dataframe(X) else indexable_input(X_checked)  # COO cannot be indexed
         type_of_target(y, input_name="y", raise_unknown=True)
         routed = self._route("fit", params)
         scorer = self._scorer()
@@ -411,6 +432,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         else:
             cv = check_cv(self.cv, y, classifier=True)
             splits = list(cv.split(X, y, **routed["splitter"]))
+            warn_missing_test_classes(y, splits)
         n_splits = len(splits)
         names = [name for name, _ in candidates]
         prototypes = [
@@ -509,6 +531,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                     FitFailedWarning,
                     stacklevel=3,
                 )
+        warn_all_nan_candidates(names, scores, errors)
         means = scores.mean(axis=1)
         if np.all(np.isnan(means)):
             raise ValueError(

@@ -17,18 +17,15 @@ from scipy import stats as sps
 from scipy.linalg import solve_triangular
 from sklearn.utils import check_random_state
 
-from skhscore._hscore import (
-    SHRINKAGE_CONSTRAINT,
-    TARGET_CONSTRAINT,
-    adjusted_from_parts,
-    hscore_parts,
-    pivoted_whitener,
+from skhscore._constraints import SHRINKAGE_CONSTRAINT, TARGET_CONSTRAINT
+from skhscore._engine import (
+    CrossMomentStatistics,
+    HScoreStatistics,
+    check_targets,
     resolve_statistics,
-    shrunk_covariance_factor,
 )
+from skhscore._hscore import adjusted_from_parts, hscore_parts, shrunk_covariance_factor
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
-from skhscore._statistics import HScoreStatistics
-from skhscore._targets import CrossMomentStatistics, check_targets
 from skhscore._validation import check_features, check_labels, check_sample_weight
 
 # Elements of the (batch x classes x rank) block formed per batch of permutations.
@@ -156,27 +153,20 @@ def _rows(X, weights):
     return X if weights is None else X[weights > 0]
 
 
-def _whitened_feature_rows(X, stats, alpha):
+def _whitened_feature_rows(X, view, alpha):
     """Rows z_i with ``H = sum_c ||sum_{i in c} w_i z_i||^2 / W_c`` for every labelling.
 
-    ``stats`` are the feature statistics (HScoreStatistics); ``X`` the rows of positive
-    weight. Plain score: ``Z^T W Z = I`` on the pivoted columns; shrunk score:
+    ``view`` is the statistics' view; ``X`` the rows of positive weight. Plain score:
+    ``Z^T W Z = I`` on the pivoted columns; shrunk score:
     ``z_i = sqrt((1 - a) / n) L_a^-1 (x_i - mean)``.
     """
-    scatter, _, varying = stats._scaled_moments()
-    x = np.ldexp(X, -stats._exp) - stats._mean
     if alpha == 0.0:
-        columns, norms, factor = pivoted_whitener(scatter, varying)
-        if columns.size == 0:
-            return np.zeros((x.shape[0], 0))
-        return solve_triangular(
-            factor, (x[:, columns] / norms).T, lower=True, check_finite=False
-        ).T
-    factor, to_global, n = shrunk_covariance_factor(stats, alpha)
+        return view.whiten_rows(X)
+    x = view.centred_rows(X)
+    factor, _ = shrunk_covariance_factor(view, alpha)
     if factor is None:
         return np.zeros((x.shape[0], 0))
-    x = x * varying * to_global
-    return np.sqrt((1.0 - alpha) / n) * solve_triangular(factor, x.T, lower=True).T
+    return np.sqrt((1.0 - alpha) / view.n) * solve_triangular(factor, x.T, lower=True).T
 
 
 def _permutations(rng, n_rows, size):
@@ -212,7 +202,7 @@ def _class_null(Z, codes, n_classes, w, n_permutations, rng):
     return scores[0], scores[1:]
 
 
-def _regression_null(Zx, Y, cross, w, n_permutations, rng):
+def _regression_null(Zx, Y, view, w, n_permutations, rng):
     """Scores of the permuted targets (and of the observed one, first).
 
     Unweighted, the whitened targets are computed once and each permutation costs one
@@ -221,8 +211,7 @@ def _regression_null(Zx, Y, cross, w, n_permutations, rng):
     q x q eigendecomposition, with the pseudo-inverse semantics of the engine).
     """
     n_rows = Zx.shape[0]
-    columns, norms, factor = cross._target_whitener()
-    y = np.ldexp(Y, -cross._y_exp)[:, columns] / norms
+    y, factor = view.target_rows(Y)
     scores = np.empty(n_permutations + 1)
     if w is None:
         Zy = solve_triangular(factor, (y - y.mean(axis=0)).T, lower=True).T
@@ -421,12 +410,13 @@ def h_score_test(
     weights = check_sample_weight(sample_weight, X.shape[0])
     rows = _rows(X, weights)
     w = None if weights is None else weights[weights > 0]
+    view = stats.moments()
     if isinstance(stats, CrossMomentStatistics):
-        Zx = _whitened_feature_rows(rows, stats._x, parts.alpha)
+        Zx = _whitened_feature_rows(rows, view, parts.alpha)
         Y = check_targets(y, X.shape[0], target)
-        observed, null = _regression_null(Zx, _rows(Y, weights), stats, w, n_permutations, rng)
+        observed, null = _regression_null(Zx, _rows(Y, weights), view, w, n_permutations, rng)
     else:
-        Zx = _whitened_feature_rows(rows, stats, parts.alpha)
+        Zx = _whitened_feature_rows(rows, view, parts.alpha)
         _, codes = check_labels(y, X.shape[0])
         codes = codes if weights is None else codes[weights > 0]
         _, codes = np.unique(codes, return_inverse=True)

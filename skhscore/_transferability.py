@@ -3,16 +3,10 @@
 import numpy as np
 from sklearn.utils import check_consistent_length
 
-from skhscore._hscore import (
-    SHRINKAGE_CONSTRAINT,
-    TARGET_CONSTRAINT,
-    hscore_from_statistics,
-    n_target_dims,
-    resolve_statistics,
-)
+from skhscore._constraints import SHRINKAGE_CONSTRAINT, TARGET_CONSTRAINT
+from skhscore._engine import CrossMomentStatistics, HScoreStatistics, resolve_statistics
+from skhscore._hscore import hscore_from_statistics
 from skhscore._sklearn_compat import validate_params
-from skhscore._statistics import HScoreStatistics
-from skhscore._targets import CrossMomentStatistics
 
 
 @validate_params(
@@ -105,7 +99,7 @@ statistics
     reference = resolve_statistics(reference_features, y, sample_weight, target=target)
     h_source = hscore_from_statistics(source, shrinkage)
     h_reference = hscore_from_statistics(reference, shrinkage)
-    if h_reference <= 64 * np.finfo(np.float64).eps * max(n_target_dims(reference), 1):
+    if h_reference <= 64 * np.finfo(np.float64).eps * max(reference.moments().n_targets, 1):
         raise ValueError(
             f"The reference features score H = {h_reference:.3g} on this task, so the "
             "transferability ratio H(source) / H(reference) is undefined. The reference "

@@ -7,21 +7,41 @@ import scipy.sparse as sp
 from scipy.linalg import cholesky
 
 from skhscore._sklearn_compat import Interval, validate_params
-from skhscore._validation import check_features, check_labels, refuses_estimators
+from skhscore._validation import (
+    check_features,
+    check_labels,
+    refuses_estimators,
+    rescaling_exponent,
+)
 
 
-def _half_logdet_identity_plus(Z, coef):
-    """``1/2 log det(I + coef Z^T Z)``, through the smaller of the two Gram matrices."""
+def _half_logdet_identity_plus(Z, log_coef):
+    """``1/2 log det(I + c Z^T Z)`` with ``c = exp(log_coef)``, via the smaller Gram matrix.
+
+    A Cholesky factorisation of ``I + c G`` while ``c G`` is representable; beyond (features
+    near 1e+-200 in their own units), the eigenvalues ``g_i`` of ``G`` give
+    ``1/2 sum log(1 + exp(log_coef + log g_i))`` without forming ``c``.
+    """
     gram = Z @ Z.T if Z.shape[0] < Z.shape[1] else Z.T @ Z
-    gram *= coef
-    gram.flat[:: gram.shape[0] + 1] += 1.0
-    factor = cholesky(gram, lower=True, check_finite=False)
-    return float(np.sum(np.log(np.diag(factor))))
+    peak = float(np.max(np.diag(gram))) if gram.size else 0.0
+    if peak == 0.0:
+        return 0.0
+    if log_coef + np.log(peak) < 600.0:
+        gram *= np.exp(log_coef)
+        gram.flat[:: gram.shape[0] + 1] += 1.0
+        factor = cholesky(gram, lower=True, check_finite=False)
+        return float(np.sum(np.log(np.diag(factor))))
+    eigenvalues = np.clip(np.linalg.eigvalsh(gram), 0.0, None)
+    with np.errstate(divide="ignore"):
+        return float(0.5 * np.sum(np.logaddexp(0.0, log_coef + np.log(eigenvalues))))
 
 
-def coding_rate(Z, eps):
-    """Coding rate ``R(Z, eps) = 1/2 log det(I + Z^T Z / (n eps))`` of the rows of ``Z``."""
-    return _half_logdet_identity_plus(Z, 1.0 / (Z.shape[0] * eps))
+def coding_rate(Z, eps, shift=0):
+    """Coding rate ``R(Z, eps) = 1/2 log det(I + Z^T Z / (n eps))`` of the rows of ``Z``.
+
+    ``Z`` may be given in units of ``2^shift`` (the features are ``Z 2^shift``).
+    """
+    return _half_logdet_identity_plus(Z, 2 * shift * np.log(2.0) - np.log(Z.shape[0] * eps))
 
 
 @refuses_estimators('make_transferability_scorer("transrate")')
@@ -95,12 +115,16 @@ def transrate_score(X, y, *, eps=1e-4):
     classes, codes = check_labels(y, X.shape[0])
     Z = X.toarray() if sp.issparse(X) else np.asarray(X)
     Z = Z.astype(np.float64)  # a copy: the caller's array is never touched
+    shift = rescaling_exponent(Z)  # power-of-two units near 1: exact, and no overflow
+    if shift:
+        Z = np.ldexp(Z, -shift, out=Z)
     Z -= Z.mean(axis=0)
     Z -= Z.mean(axis=0)  # second pass removes the rounding of the first
-    total = coding_rate(Z, eps)
+    total = coding_rate(Z, eps, shift)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(classes.shape[0] + 1))
     within = [
-        coding_rate(Z[order[lo:hi]], eps) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        coding_rate(Z[order[lo:hi]], eps, shift)
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     return float(total - np.mean(within))

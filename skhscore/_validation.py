@@ -5,6 +5,9 @@ problem and the fix.
 """
 
 import functools
+import os
+import sys
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,6 +81,7 @@ def check_features(X, *, name="X", min_samples=2):
     if _is_estimator(X):
         raise _estimator_error(X)
     X = untracked_tensor(X)
+    _check_numeric_columns(X, name)
     X = check_array(
         X,
         accept_sparse=("csr", "csc", "coo"),
@@ -92,6 +96,112 @@ def check_features(X, *, name="X", min_samples=2):
     return X
 
 
+def _check_numeric_columns(X, name):
+    """Name the text or categorical columns of a DataFrame, which no metric can score."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    bad = [(col, str(dt)) for col, dt in dtypes.items() if getattr(dt, "kind", "O") not in "biuf"]
+    if bad:
+        shown = ", ".join(f"{col!r} ({dt})" for col, dt in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ValueError(
+            f"{name} has non-numeric columns: {shown}{more}. The features must be numbers: "
+            "encode these columns first (e.g. sklearn.preprocessing.OneHotEncoder in a "
+            f"ColumnTransformer) or drop them ({name}.drop(columns=[...]))."
+        )
+
+
+def _is_missing(value):
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except (TypeError, ValueError):  # labels that do not compare to themselves as a bool
+        return False
+
+
+def _as_label_array(y):
+    """``np.asarray(y)``, except that a list mixing numbers and strings stays an object
+    array (numpy would turn 1 into "1", silently merging 1 and "1")."""
+    array = np.asarray(y)
+    if isinstance(y, list | tuple) and array.dtype.kind in "US":
+        if not all(isinstance(v, str | bytes) for v in y):
+            return np.asarray(y, dtype=object)
+    return array
+
+
+def _check_missing_or_mixed(y):
+    """Name missing labels (None, NaN, pd.NA) and mixes of numbers and strings."""
+    if y.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(y))
+    elif y.dtype.kind == "O":
+        missing = np.flatnonzero([_is_missing(v) for v in y.ravel()])
+    else:
+        return
+    if missing.size:
+        raise ValueError(
+            f"y has {missing.size} missing label(s) (None, NaN or pd.NA) at rows "
+            f"{missing[:10].tolist()}{' ...' if missing.size > 10 else ''}. A missing label "
+            "is not a class: drop those rows (X[mask], y[mask] with mask = "
+            "pandas.notna(y)), or give them a class of their own (y.fillna('missing'))."
+        )
+    if y.dtype.kind == "O" and y.ndim == 1:
+        texts = [v for v in y if isinstance(v, str | bytes)]
+        if texts and len(texts) < y.shape[0]:
+            number = next(v for v in y if not isinstance(v, str | bytes))
+            raise TypeError(
+                f"y mixes labels of different types, e.g. {number!r} and {texts[0]!r}: "
+                "they cannot be compared, and 1 and '1' would be two classes. Convert the "
+                "labels to one type first (y.astype(str), or y.astype(int))."
+            )
+
+
+class RegressionLikeLabelsWarning(UserWarning):
+    """Float class labels that look like a regression target (see check_labels)."""
+
+
+#: A float ``y`` with at least this many distinct values, most of them seen at most twice,
+#: is more likely a regression target than class labels.
+_REGRESSION_LIKE_MIN_CLASSES = 10
+
+
+def warn_if_regression_like(y, classes, codes, hint):
+    """Warn when float labels look like a regression target of whole numbers.
+
+    ``load_diabetes``' target (214 distinct whole numbers in 442 rows, 152 of them seen
+    once or twice) would pass as 214 classes. The rule: a float ``y`` with at least
+    ``_REGRESSION_LIKE_MIN_CLASSES`` distinct values, more than half of which occur at most
+    twice (too few samples for a class mean to mean anything).
+    """
+    if y.dtype.kind != "f" or classes.shape[0] < _REGRESSION_LIKE_MIN_CLASSES:
+        return
+    rare = int(np.count_nonzero(np.bincount(codes) <= 2))
+    if 2 * rare > classes.shape[0]:
+        warnings.warn(
+            f"y is float with {classes.shape[0]} distinct values in {y.shape[0]} samples, "
+            f"{rare} of them seen at most twice: it looks like a regression target, scored "
+            f"here as {classes.shape[0]} classes. For a continuous target pass {hint}; for "
+            "class labels, pass them as integers or strings to silence this warning.",
+            RegressionLikeLabelsWarning,
+            stacklevel=_user_stacklevel(),
+        )
+
+
+def _user_stacklevel():
+    """Stack level of the first frame outside skhscore and scikit-learn: the user's line."""
+    import sklearn
+
+    packages = tuple(
+        os.path.dirname(os.path.abspath(module.__file__))
+        for module in (sys.modules[__package__], sklearn)
+    )
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(packages):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _label_kind(y):
     """sklearn's ``type_of_target``, with a fast path for plain 1-D integer or text labels.
 
@@ -103,29 +213,39 @@ def _label_kind(y):
     return type_of_target(y, input_name="y")
 
 
-def check_labels(y, n_samples=None):
+def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
     """Return ``(classes, codes)`` for class labels of any sortable hashable type.
 
     ``classes`` is sorted; ``codes[i]`` indexes ``classes``. Continuous and multilabel
-    targets are refused: the H-score needs one discrete label per sample.
+    targets, missing labels and mixes of numbers and strings are refused: the H-score needs
+    one discrete label per sample. Float labels that look like a regression target get a
+    warning naming ``regression_hint``, the argument that scores them as one.
     """
     if y is None:
         raise ValueError(
             "y is required: the H-score measures how much label information the features "
             "carry, so it needs the class labels."
         )
-    y = np.asarray(y)
+    y = _as_label_array(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if n_samples is not None:
         check_consistent_length(np.empty(n_samples), y)
-    kind = _label_kind(y)
+    if y.dtype.kind == "f":
+        _check_missing_or_mixed(y)  # vectorised; object labels are diagnosed below
+    try:
+        kind = _label_kind(y)
+    except TypeError:  # pd.NA cannot be compared: name it rather than numpy's error
+        _check_missing_or_mixed(y)
+        raise
+    if kind == "unknown" and y.dtype.kind == "O":
+        _check_missing_or_mixed(y)
     if kind in ("continuous", "continuous-multioutput"):
         raise ValueError(
             "y looks continuous (float values that are not whole numbers), but the "
             "H-score needs class labels. Pass the class of each sample, or encode a "
             "continuous target into bins first, or score it as a regression target with "
-            "target='regression'."
+            f"{regression_hint}."
         )
     if kind in ("multilabel-indicator", "multiclass-multioutput"):
         raise ValueError(
@@ -137,15 +257,54 @@ def check_labels(y, n_samples=None):
     try:
         classes, codes = np.unique(y, return_inverse=True)
     except TypeError as exc:
+        _check_missing_or_mixed(y)
         raise TypeError(
             "The labels in y cannot be sorted (mixed types such as strings and numbers?). "
             "Use labels of a single type."
         ) from exc
-    return classes, codes.reshape(-1)
+    if classes.dtype.kind == "O" and any(_is_missing(c) for c in classes):
+        _check_missing_or_mixed(y)  # NaN among numbers sorts: found among the classes
+    codes = codes.reshape(-1)
+    warn_if_regression_like(y, classes, codes, regression_hint)
+    return classes, codes
 
 
-def check_sample_weight(sample_weight, n_samples):
-    """Return float64 weights of length ``n_samples`` or None; refuse negative ones."""
+def _label_family(classes):
+    """ "number", "text" or "other": which labels compare equal to which."""
+    kind = classes.dtype.kind
+    if kind in "biuf":
+        return "number"
+    if kind in "US":
+        return "text"
+    if all(isinstance(c, str | bytes) for c in classes):
+        return "text"
+    if all(isinstance(c, int | float | np.number | np.bool_) for c in classes):
+        return "number"
+    return "other"
+
+
+def check_same_label_kind(held, new):
+    """Refuse merging number labels with text labels (0 and "0" would become one class).
+
+    One call refuses such a mix (its labels cannot be sorted together); batches merged or
+    streamed one after the other are held to the same rule.
+    """
+    families = {_label_family(held), _label_family(new)}
+    if len(families) > 1:
+        raise TypeError(
+            f"The labels of this batch ({new[:5].tolist()!r}) are not of the same type as "
+            f"the labels seen before ({held[:5].tolist()!r}): numbers and strings would be "
+            "merged into one class (0 and '0'). Convert every batch's labels to one type "
+            "first, e.g. y.astype(str) or y.astype(int)."
+        )
+
+
+def check_sample_weight(sample_weight, n_samples, *, allow_all_zero=False):
+    """Return float64 weights of length ``n_samples`` or None; refuse negative ones.
+
+    ``allow_all_zero`` accepts a batch whose weights are all zero (a streamed batch adds
+    nothing then, as in a one-pass computation over all the batches).
+    """
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight)
@@ -166,6 +325,23 @@ def check_sample_weight(sample_weight, n_samples):
             "sample_weight contains negative values; weights must be >= 0 "
             "(use 0 to leave a sample out)."
         )
-    if not np.any(w > 0):
+    if not allow_all_zero and not np.any(w > 0):
         raise ValueError("sample_weight is zero everywhere: at least two samples need weight.")
     return w
+
+
+def rescaling_exponent(X):
+    """``e`` with ``max |X| 2^-e`` in [0.5, 1) when that magnitude is beyond ``2^+-64``, else 0.
+
+    Scaling by a power of two is exact, so metrics invariant (or equivariant) to a constant
+    factor can work near 1 whatever the magnitude of the input (1e+-200 included); within
+    ``2^+-64`` products of features neither overflow nor underflow, and 0 spares the pass.
+    """
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return 0
+    peak = max(float(np.max(values)), -float(np.min(values)))
+    if not (peak > 0 and np.isfinite(peak)):
+        return 0
+    exponent = int(np.frexp(peak)[1])
+    return exponent if abs(exponent) > 64 else 0

@@ -1,22 +1,48 @@
-"""The command line, run as a subprocess on files the tests write."""
+"""The command line, called in-process as ``main(argv)`` on files the tests write (most of them
+with pandas, as users' files are), and once as a subprocess."""
 
-import csv
 import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from _reference import make_task, paper_hscore
+from scipy import stats as scipy_stats
+
+import skhscore
+from skhscore._cli import display_names, main, speak_in_flags
 
 
-def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "skhscore", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def rank(capsys, *args):
+    """Run ``skhscore rank`` in-process; returns (exit status, stdout, stderr)."""
+    status = main(["rank", *map(str, args)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def rank_json(capsys, *args):
+    status, out, err = rank(capsys, *args, "--format", "json")
+    assert status == 0, err
+    return json.loads(out), err
+
+
+def adjusted_hscore(F, y):
+    """(H - E0) / (min(k, C - 1) - E0), E0 = rank (C - 1) / (n - 1) (REFERENCE.md)."""
+    F = np.asarray(F, dtype=np.float64)
+    n, n_classes = F.shape[0], np.unique(y).size
+    rank_ = np.linalg.matrix_rank(F - F.mean(axis=0))
+    null_mean = rank_ * (n_classes - 1) / (n - 1)
+    return (paper_hscore(F, y) - null_mean) / (min(rank_, n_classes - 1) - null_mean)
+
+
+@pytest.fixture
+def task():
+    """A frame of 4 informative features of 150 samples in 3 classes, and its labels."""
+    X, y = make_task(0, n=150, k=4, n_classes=3, signal=3.0)
+    return pd.DataFrame(X), y
 
 
 @pytest.fixture
@@ -29,57 +55,322 @@ def candidates(tmp_path):
     names = np.array(["cat", "dog", "eel"])[y]
     np.save(tmp_path / "strong.npy", strong)
     np.savez(tmp_path / "weak.npz", X=weak)
-    with open(tmp_path / "noise.csv", "w", newline="") as handle:
-        csv.writer(handle).writerows(noise)  # no header
-    with open(tmp_path / "labelled.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([f"f{i}" for i in range(6)] + ["label"])
-        writer.writerows([*row, label] for row, label in zip(noise, names, strict=True))
+    pd.DataFrame(noise).to_csv(tmp_path / "noise.csv", header=False, index=False)
+    labelled = pd.DataFrame(noise, columns=[f"f{i}" for i in range(6)]).assign(label=names)
+    labelled.to_csv(tmp_path / "labelled.csv", index=False)
     (tmp_path / "labels.txt").write_text("\n".join(names) + "\n")
     features = {"strong": strong, "weak": weak, "noise": noise}
     return tmp_path, features, names
 
 
-def test_rank_json_orders_candidates_and_values_are_right(candidates):
+# ----------------------------------------------------------------------------- ranking
+def test_rank_json_orders_candidates_and_values_are_right(candidates, capsys):
     path, features, names = candidates
-    result = run(
-        "rank", path / "noise.csv", path / "weak.npz", path / "strong.npy",
-        "--labels", path / "labels.txt", "--format", "json",
+    rows, _ = rank_json(
+        capsys, path / "noise.csv", path / "weak.npz", path / "strong.npy",
+        "--labels", path / "labels.txt", "--rank-by", "h",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout)
     expected = {name: paper_hscore(F, names) for name, F in features.items()}
     assert [row["name"] for row in rows] == sorted(expected, key=lambda n: -expected[n])
     for row in rows:
         assert row["h_score"] == pytest.approx(expected[row["name"]], rel=1e-9)
-        assert (row["n"], row["C"]) == (150, 3)
+        assert row["adjusted"] == pytest.approx(adjusted_hscore(features[row["name"]], names))
+        assert (row["n"], row["C"], row["ranked_by"]) == (150, 3, "h")
         assert row["k"] == features[row["name"]].shape[1]
         assert 0.0 <= row["pvalue"] <= 1.0
     assert [row["rank"] for row in rows] == [1, 2, 3]
     assert rows[0]["pvalue"] < 1e-10  # the planted signal is significant
 
 
-def test_rank_label_column_and_csv_and_table_output(candidates):
+def test_rank_by_chooses_the_score_and_the_output_says_which(tmp_path, capsys):
+    """Wide noise beats a narrow weak signal on plain H (the width bias), not once adjusted."""
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1, 2], 50)
+    signal = (y[:, None] == [0, 1]) * 0.6 + rng.normal(size=(150, 2))
+    wide_noise = rng.normal(size=(150, 60))
+    np.save(tmp_path / "signal.npy", signal)
+    np.save(tmp_path / "wide.npy", wide_noise)
+    np.save(tmp_path / "y.npy", y)
+    plain = {"signal": paper_hscore(signal, y), "wide": paper_hscore(wide_noise, y)}
+    adjusted = {"signal": adjusted_hscore(signal, y), "wide": adjusted_hscore(wide_noise, y)}
+    assert plain["wide"] > plain["signal"] and adjusted["signal"] > adjusted["wide"]
+    files = (tmp_path / "signal.npy", tmp_path / "wide.npy", "--labels", tmp_path / "y.npy")
+    by_h, _ = rank_json(capsys, *files, "--rank-by", "h")
+    assert [row["name"] for row in by_h] == ["wide", "signal"]
+    default, _ = rank_json(capsys, *files)
+    assert [row["name"] for row in default] == ["signal", "wide"]
+    assert {row["ranked_by"] for row in default} == {"adjusted"}
+    for row in default:
+        assert row["adjusted"] == pytest.approx(adjusted[row["name"]], rel=1e-9)
+    shrunk, _ = rank_json(capsys, *files, "--rank-by", "shrunk", "--shrinkage", "0.5")
+    values = [row["h_shrunk"] for row in shrunk]
+    assert values == sorted(values, reverse=True)
+    status, out, _ = rank(capsys, *files, "--rank-by", "shrunk")
+    assert status == 0 and "Ranked by the shrunk H-score" in out and "--rank-by shrunk" in out
+
+
+@pytest.mark.parametrize(
+    "paths, expected",
+    [
+        (["resnet/layer4.npy", "vit/layer4.npy"], ["resnet/layer4", "vit/layer4"]),
+        (["a/b/x.npy", "c/b/x.npy", "y.npy"], ["a/b/x", "c/b/x", "y"]),
+        (["feats/a.npy", "feats/a.csv"], ["a.npy", "a.csv"]),
+        (["same.npy", "same.npy"], ["same.npy (1)", "same.npy (2)"]),
+    ],
+)
+def test_equal_stems_are_told_apart_by_the_shortest_path_suffix(paths, expected):
+    assert display_names(paths) == expected
+
+
+def test_equal_stems_in_the_output(tmp_path, capsys, task):
+    frame, y = task
+    for model in ("resnet", "vit"):
+        (tmp_path / model).mkdir()
+        np.save(tmp_path / model / "layer4.npy", frame.to_numpy())
+    np.save(tmp_path / "y.npy", y)
+    rows, _ = rank_json(
+        capsys, tmp_path / "resnet/layer4.npy", tmp_path / "vit/layer4.npy",
+        "--labels", tmp_path / "y.npy",
+    )  # fmt: skip
+    assert [row["name"] for row in rows] == ["resnet/layer4", "vit/layer4"]
+
+
+def test_label_column_csv_output_and_table(candidates, capsys):
     path, features, names = candidates
-    result = run("rank", path / "labelled.csv", "--labels", "label", "--format", "csv")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
+    status, out, err = rank(capsys, path / "labelled.csv", "--labels", "label", "--format", "csv")
+    assert status == 0, err
+    lines = out.strip().splitlines()
     assert lines[0].startswith("rank,name,h_score")
     value = float(lines[1].split(",")[2])
     assert value == pytest.approx(paper_hscore(features["noise"], names), rel=1e-9)
-    table = run("rank", path / "strong.npy", path / "weak.npz", "--labels", path / "labels.txt")
-    assert table.returncode == 0, table.stderr
-    assert table.stdout.index("strong") < table.stdout.index("weak")
+    status, out, err = rank(
+        capsys, path / "strong.npy", path / "weak.npz", "--labels", "labels.txt"
+    )
+    assert status == 2 and "labels.txt" in err  # a relative name that is neither file nor column
+    status, out, err = rank(
+        capsys, path / "strong.npy", path / "weak.npz", "--labels", path / "labels.txt"
+    )
+    assert status == 0, err
+    assert out.index("strong") < out.index("weak")
 
 
-def test_sample_option_scores_a_subsample(candidates):
+def test_sample_option_scores_a_subsample(candidates, capsys):
     path, _, _ = candidates
-    result = run(
-        "rank", path / "strong.npy", "--labels", path / "labels.txt",
-        "--sample", 60, "--format", "json",
+    rows, err = rank_json(
+        capsys, path / "strong.npy", "--labels", path / "labels.txt", "--sample", 60
+    )
+    assert rows[0]["n"] == 60 and "random sample of 60 rows" in err
+
+
+def test_regression_target(tmp_path, capsys):
+    """One continuous target: H is the R^2 of the least-squares fit of y on the features."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.normal(scale=2.0, size=200)
+    np.save(tmp_path / "X.npy", X)
+    np.savetxt(tmp_path / "y.txt", y)
+    design = np.column_stack([np.ones(200), X])
+    residual = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    r2 = 1 - residual @ residual / np.sum((y - y.mean()) ** 2)
+    rows, _ = rank_json(
+        capsys, tmp_path / "X.npy", "--labels", tmp_path / "y.txt", "--target", "regression"
+    )
+    assert rows[0]["h_score"] == pytest.approx(r2, rel=1e-9)
+    assert rows[0]["C"] is None
+
+
+# ---------------------------------------------------------------- files written by pandas
+def test_to_csv_with_index_and_numeric_header(tmp_path, capsys, task):
+    """``,0,1,2,3`` header and an index column: neither is scored."""
+    frame, y = task
+    frame.to_csv(tmp_path / "features.csv")
+    np.save(tmp_path / "y.npy", y)
+    rows, err = rank_json(capsys, tmp_path / "features.csv", "--labels", tmp_path / "y.npy")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    assert (rows[0]["n"], rows[0]["k"]) == (150, 4)
+    assert "150 rows x 4 features; columns 0, 1, 2, 3; header row read; index" in err
+
+
+def test_to_csv_without_index_numeric_header(tmp_path, capsys, task):
+    frame, y = task
+    frame.to_csv(tmp_path / "features.csv", index=False)
+    np.save(tmp_path / "y.npy", y)
+    rows, err = rank_json(capsys, tmp_path / "features.csv", "--labels", tmp_path / "y.npy")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    assert (rows[0]["n"], rows[0]["k"]) == (150, 4)
+    assert "set aside" not in err
+    # --header no reads pandas' names as a data row: one more row than labels, refused
+    status, _, err = rank(
+        capsys, tmp_path / "features.csv", "--labels", tmp_path / "y.npy", "--header", "no"
+    )
+    assert status == 2 and "has 151 rows but" in err
+
+
+@pytest.mark.parametrize("index", [True, False])
+def test_series_to_csv_as_features_and_as_labels(tmp_path, capsys, index):
+    """A Series writes ``0`` (or ``,0``) above its values: a header, for features and labels."""
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1], 40)
+    feature = pd.Series(y * 1.5 + rng.normal(size=80))
+    feature.to_csv(tmp_path / "feature.csv", index=index)
+    pd.Series(y).to_csv(tmp_path / "labels.csv", index=index)
+    rows, err = rank_json(capsys, tmp_path / "feature.csv", "--labels", tmp_path / "labels.csv")
+    expected = paper_hscore(feature.to_numpy()[:, None], y)
+    assert rows[0]["h_score"] == pytest.approx(expected, rel=1e-9)
+    assert (rows[0]["n"], rows[0]["k"], rows[0]["C"]) == (80, 1, 2)
+
+
+def test_label_file_whose_first_label_is_zero_keeps_it(tmp_path, capsys, task):
+    frame, y = task
+    y = np.sort(y)  # the first label is 0, as pandas' Series header would be
+    np.save(tmp_path / "X.npy", frame.to_numpy())
+    np.savetxt(tmp_path / "labels.txt", y, fmt="%d")
+    rows, err = rank_json(capsys, tmp_path / "X.npy", "--labels", tmp_path / "labels.txt")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    assert "header" not in err
+
+
+def test_string_header_with_label_column_and_index(tmp_path, capsys, task):
+    frame, y = task
+    named = frame.set_axis(["a", "b", "c", "d"], axis=1).assign(species=np.array(list("xyz"))[y])
+    named.to_csv(tmp_path / "table.csv")
+    rows, err = rank_json(capsys, tmp_path / "table.csv", "--labels", "species")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    assert (rows[0]["k"], rows[0]["C"]) == (4, 3)
+    assert "columns a, b, c, d" in err and "labels from column 'species'" in err
+
+
+def test_headerless_index_column_is_refused_then_set_aside_by_flag(tmp_path, capsys, task):
+    frame, y = task
+    frame.to_csv(tmp_path / "table.csv", header=False)
+    np.save(tmp_path / "y.npy", y)
+    args = (tmp_path / "table.csv", "--labels", tmp_path / "y.npy")
+    status, _, err = rank(capsys, *args)
+    assert status == 2 and "like a pandas index" in err and "--index-col 0" in err
+    rows, _ = rank_json(capsys, *args, "--index-col", "0")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    rows, _ = rank_json(capsys, *args, "--index-col", "none")
+    with_index = np.column_stack([np.arange(150), frame.to_numpy()])
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(with_index, y), rel=1e-9)
+
+
+def test_parquet_named_index_is_the_index_and_can_hold_the_labels(tmp_path, capsys, task):
+    pytest.importorskip("pyarrow")
+    frame, y = task
+    named = frame.set_axis(["a", "b", "c", "d"], axis=1)
+    ids = pd.Index([f"s{i}" for i in range(150)], name="sample")
+    named.assign(label=y).set_index(ids).to_parquet(tmp_path / "by_id.parquet")
+    rows, err = rank_json(capsys, tmp_path / "by_id.parquet", "--labels", "label")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    assert rows[0]["k"] == 4 and "index sample set aside" in err
+    named.set_index(pd.Index(y, name="label")).to_parquet(tmp_path / "by_label.parquet")
+    rows, _ = rank_json(capsys, tmp_path / "by_label.parquet", "--labels", "label")
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(frame.to_numpy(), y), rel=1e-9)
+    assert (rows[0]["k"], rows[0]["C"]) == (4, 3)
+
+
+@pytest.mark.parametrize("missing", ["", None, np.nan])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_missing_labels_are_refused_naming_the_rows(tmp_path, capsys, task, missing, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    frame, y = task
+    labels = pd.Series(np.array(["cat", "dog", "eel"])[y], dtype=object)
+    labels[[4, 90]] = missing
+    table = frame.set_axis(list("abcd"), axis=1).assign(label=labels)
+    path = tmp_path / f"table{suffix}"
+    table.to_csv(path) if suffix == ".csv" else table.to_parquet(path)
+    status, _, err = rank(capsys, path, "--labels", "label")
+    assert status == 2
+    assert "2 missing label(s)" in err and "rows 4, 90" in err
+
+
+def test_missing_labels_in_a_label_file(tmp_path, capsys, task):
+    frame, y = task
+    np.save(tmp_path / "X.npy", frame.to_numpy())
+    labels = pd.Series(y.astype(float))
+    labels[7] = np.nan
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    np.save(tmp_path / "labels.npy", labels.to_numpy())
+    for name in ("labels.csv", "labels.npy"):
+        status, _, err = rank(capsys, tmp_path / "X.npy", "--labels", tmp_path / name)
+        assert status == 2 and "1 missing label(s)" in err and "rows 7;" in err
+
+
+def test_a_text_cell_in_a_feature_column_is_named(tmp_path, capsys, task):
+    frame, y = task
+    table = frame.set_axis(list("abcd"), axis=1).astype(object)
+    table.loc[12, "c"] = "n.a."
+    table.assign(label=y).to_csv(tmp_path / "table.csv", index=False)
+    status, _, err = rank(capsys, tmp_path / "table.csv", "--labels", "label")
+    assert status == 2 and "column 'c', row 12 holds 'n.a.', not a number" in err
+
+
+# -------------------------------------------------------------- messages, flags, version
+def test_warnings_become_messages_in_flags(tmp_path, capsys):
+    """More columns than samples: the library's warning, in the command line's words."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "wide.npy", rng.normal(size=(10, 20)))
+    np.save(tmp_path / "y.npy", np.arange(10) % 2)
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        status, _, err = rank(capsys, tmp_path / "wide.npy", "--labels", tmp_path / "y.npy")
+    assert status == 0 and escaped == []
+    assert "skhscore rank: warning: " in err and "wide.npy: The H-score test is degenerate" in err
+    assert "--test permutation" in err and "method=" not in err and "shrinkage=" not in err
+
+
+def test_permutation_test_flag(tmp_path, capsys):
+    """The smallest p-value of N permutations is 1 / (N + 1), reached by a perfect signal."""
+    y = np.repeat([0, 1], 20)
+    np.save(tmp_path / "X.npy", np.column_stack([y, np.arange(40) % 3]).astype(float))
+    np.save(tmp_path / "y.npy", y)
+    rows, _ = rank_json(
+        capsys, tmp_path / "X.npy", "--labels", tmp_path / "y.npy",
+        "--test", "permutation", "--permutations", 49,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["n"] == 60
+    assert rows[0]["pvalue"] == pytest.approx(1 / 50)
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("use target='regression' instead", "use --target regression instead"),
+        ('pass target="regression".', "pass --target regression."),
+        ("try shrinkage='auto'", "try --rank-by shrunk --shrinkage auto"),
+        ("with method='permutation'", "with --test permutation"),
+        ("no keyword here", "no keyword here"),
+    ],
+)
+def test_keyword_advice_is_rewritten_as_flags(message, expected):
+    assert speak_in_flags(message) == expected
+
+
+def test_pvalues_below_double_precision_print_as_a_bound(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 400)
+    X = np.eye(3)[y] * 8 + rng.normal(size=(1200, 3))
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    # the F approximation of Pillai's trace (statsmodels' MANOVA), its log tail by scipy
+    from statsmodels.multivariate.manova import MANOVA
+
+    frame = pd.DataFrame(X, columns=["x0", "x1", "x2"]).assign(g=y.astype(str))
+    pillai = MANOVA.from_formula("x0 + x1 + x2 ~ g", frame).mv_test().results["g"]["stat"]
+    row = pillai.loc["Pillai's trace"]
+    log_p = scipy_stats.f.logsf(row["F Value"], row["Num DF"], row["Den DF"])
+    assert log_p < np.log(1e-300)
+    status, out, _ = rank(capsys, tmp_path / "X.npy", "--labels", tmp_path / "y.npy")
+    assert status == 0 and "< 1e-300" in out and "e-31" not in out and "0.00e+00" not in out
+    rows, _ = rank_json(capsys, tmp_path / "X.npy", "--labels", tmp_path / "y.npy")
+    assert rows[0]["pvalue"] == "< 1e-300"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skhscore {skhscore.__version__}"
 
 
 def missing_file(path):
@@ -103,6 +394,21 @@ def unknown_type(path):
     return path / "x.txt"
 
 
+def complex_npy(path):
+    np.save(path / "complex.npy", np.ones((150, 2), dtype=complex))
+    return path / "complex.npy"
+
+
+def object_npy(path):
+    np.save(path / "object.npy", np.array([[1, "a"]] * 150, dtype=object))
+    return path / "object.npy"
+
+
+def text_as_npy(path):
+    (path / "text.npy").write_text("1,2\n3,4\n")
+    return path / "text.npy"
+
+
 @pytest.mark.parametrize(
     "make_bad, message",
     [
@@ -110,18 +416,49 @@ def unknown_type(path):
         (too_few_rows, "short.npy has 100 rows but"),
         (nan_in_row_17, "nan.npy: row 17 contains NaN"),
         (unknown_type, "unknown file type"),
+        (complex_npy, "complex.npy: features must be real numbers, the file holds complex"),
+        (object_npy, "object.npy: holds Python objects"),
+        (text_as_npy, "text.npy: not a .npy file"),
     ],
 )
-def test_helpful_errors_name_the_file_and_row(candidates, make_bad, message):
+def test_helpful_errors_name_the_file_and_row(candidates, capsys, make_bad, message):
     path, _, _ = candidates
-    result = run("rank", path / "strong.npy", make_bad(path), "--labels", path / "labels.txt")
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    status, _, err = rank(
+        capsys, path / "strong.npy", make_bad(path), "--labels", path / "labels.txt"
+    )
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err
 
 
-def test_unknown_label_column_is_reported(candidates):
+def test_unknown_label_column_is_reported(candidates, capsys):
     path, _, _ = candidates
-    result = run("rank", path / "labelled.csv", "--labels", "species")
-    assert result.returncode == 2
-    assert "no column named 'species'" in result.stderr
+    status, _, err = rank(capsys, path / "labelled.csv", "--labels", "species")
+    assert status == 2
+    assert "no column named 'species'" in err
+
+
+# ---------------------------------------------------------------------- as a program
+def test_help_imports_no_heavy_module():
+    code = (
+        "import sys\nfrom skhscore._cli import main\n"
+        "try:\n    main(['rank', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'pandas'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "--rank-by" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_subprocess_smoke(candidates):
+    path, features, names = candidates
+    result = subprocess.run(
+        [sys.executable, "-m", "skhscore", "rank", str(path / "strong.npy"), "--labels",
+         str(path / "labels.txt"), "--format", "json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)[0]
+    assert row["h_score"] == pytest.approx(paper_hscore(features["strong"], names), rel=1e-9)
+    assert "read " in result.stderr

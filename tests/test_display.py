@@ -1,12 +1,12 @@
 """Display objects, drawn with the Agg backend."""
 
-import matplotlib
 import numpy as np
 import pytest
 from scipy.stats import kendalltau
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
+matplotlib = pytest.importorskip("matplotlib")  # every test here draws
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 

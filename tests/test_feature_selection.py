@@ -326,17 +326,17 @@ def test_auto_on_pure_noise_selects_little():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(300, 30)), rng.integers(0, 3, size=300)
     sizes = [
-        HScoreFeatureSelector(tol=0.05, direction=direction).fit(X, y).n_features_to_select_
+        HScoreFeatureSelector(alpha=0.05, direction=direction).fit(X, y).n_features_to_select_
         for direction in ("forward", "backward")
     ]
     assert max(sizes) <= 1
 
 
-def test_tol_is_the_significance_level():
+def test_alpha_is_the_significance_level():
     X, y = make_task(1, n=200, k=15, n_classes=3, signal=0.25)
     full = HScoreFeatureSelector(15).fit(X, y)
     for level in (1e-6, 0.01, 0.05, 0.5):
-        auto = HScoreFeatureSelector(tol=level).fit(X, y)
+        auto = HScoreFeatureSelector(alpha=level).fit(X, y)
         size = auto.n_features_to_select_
         np.testing.assert_array_equal(auto.selection_order_, full.selection_order_[:size])
         # every accepted step after the first (always kept) passed the corrected test; the
@@ -347,6 +347,20 @@ def test_tol_is_the_significance_level():
         assert np.all(corrected[1:size] <= level)
         if size < 15:
             assert corrected[size] > level
+
+
+def test_tol_is_a_deprecated_alias_of_alpha():
+    X, y = make_task(1, n=200, k=15, n_classes=3, signal=0.25)
+    with pytest.warns(FutureWarning, match="renamed 'alpha'"):
+        old = HScoreFeatureSelector(tol=0.01).fit(X, y)
+    new = HScoreFeatureSelector(alpha=0.01).fit(X, y)
+    np.testing.assert_array_equal(old.support_, new.support_)
+    assert HScoreFeatureSelector(alpha=0.5).fit(X, y).n_features_to_select_ > (
+        HScoreFeatureSelector(alpha=1e-6).fit(X, y).n_features_to_select_
+    )
+    with pytest.warns(FutureWarning):  # alpha wins over the old name when both are given
+        both = HScoreFeatureSelector(alpha=0.01, tol=0.5).fit(X, y)
+    np.testing.assert_array_equal(both.support_, new.support_)
 
 
 # ---------------------------------------------------------------- cv

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.feature_selection import SequentialFeatureSelector
 from sklearn.frozen import FrozenEstimator
@@ -553,10 +554,11 @@ def test_repr_pickle_copy_and_factory(wine):
 
 def test_clear_errors(wine):
     X, y = wine
-    with pytest.raises(TypeError, match="LogisticRegression.*feature_getter"):
-        HScoreScorer()(LogisticRegression().fit(scale(X), y), X, y)
-    with pytest.raises(TypeError, match="Ridge: it has no transform method"):
-        HScoreScorer()(Ridge().fit(X, y), X, y)
+    # a bare classifier or regressor is scored on its input, as a one-step pipeline is
+    assert HScoreScorer()(LogisticRegression().fit(scale(X), y), X, y) == h_score(X, y)
+    assert HScoreScorer()(Ridge().fit(X, y), X, y) == h_score(X, y)
+    with pytest.raises(TypeError, match="IsolationForest: it has no transform method"):
+        HScoreScorer()(IsolationForest(random_state=0).fit(X), X, y)
     with pytest.raises(ValueError, match="requires y"):
         HScoreScorer()(PCA(2).fit(X), X)
     pipe = make_pipeline(StandardScaler(), PCA(2)).fit(X)

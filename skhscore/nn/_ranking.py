@@ -3,10 +3,9 @@
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from skhscore._array_api import array_api_statistics, use_array_api
+from skhscore._engine import HScoreStatistics, array_api_statistics, use_array_api
 from skhscore._hscore import h_score
 from skhscore._significance import h_score_test
-from skhscore._statistics import HScoreStatistics
 from skhscore._validation import check_labels, untracked_tensor
 from skhscore.nn._network import (
     FrozenNetworkFeatures,

@@ -1,0 +1,190 @@
+"""One pass over the rows of an update: the raw sums every statistic is made of.
+
+The rows are read once, chunk by chunk (a float64 copy of about 64 MiB) and, inside a chunk,
+block by cache-sized block: each block is shifted by one provisional centre (the mean of the
+update's first block) and its column extremes, class sums and fourth-moment terms are taken
+while it is in cache; the shifted rows go into the chunk buffer, whose Gram product is
+accumulated into one k x k matrix for the whole update (BLAS ``syrk`` with ``beta=1``).
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import blas
+
+from skhscore._engine._units import scale_rows
+
+# Target size of one chunk's float64 copy.
+CHUNK_BYTES = 64 * 2**20
+# Target size of the block of rows processed while it stays in cache.
+_BLOCK_BYTES = 2 * 2**20
+# Class sums use a dense one-hot matrix up to this many entries, a sparse one beyond.
+_DENSE_ONEHOT_ENTRIES = 2**16
+
+
+def default_chunk_size(n_features):
+    """Rows per chunk so that one float64 chunk takes about 64 MiB."""
+    return max(256, CHUNK_BYTES // (8 * max(n_features, 1)))
+
+
+def check_chunk_size(chunk_size, n_columns):
+    """``chunk_size`` validated, or the default for rows of ``n_columns`` float64 values."""
+    if chunk_size is None:
+        return default_chunk_size(n_columns)
+    if not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+    return chunk_size
+
+
+def _onehot(codes, n_classes, w):
+    n_rows = codes.shape[0]
+    if n_classes * n_rows <= _DENSE_ONEHOT_ENTRIES:  # small: a dense one-hot is cheapest
+        onehot = (codes == np.arange(n_classes)[:, None]).astype(np.float64)
+        if w is not None:
+            onehot *= w
+        return onehot
+    return sp.csc_matrix(  # C x n sparse, sliced by columns per block
+        (np.ones(n_rows) if w is None else w, (codes, np.arange(n_rows))),
+        shape=(n_classes, n_rows),
+    )
+
+
+def _sqrt(w):
+    return None if w is None else np.sqrt(w)
+
+
+def _add_gram(gram, buffer):
+    """``gram += buffer.T @ buffer`` in place (lower triangle only for float64)."""
+    if buffer.dtype == np.float64:
+        blas.dsyrk(1.0, buffer.T, beta=1.0, c=gram.T, trans=0, lower=0, overwrite_c=1)
+    else:  # float32 product, accumulated in float64
+        gram += np.tril(buffer.T @ buffer)
+
+
+def positive_rows(chunk, codes, w):
+    """The rows of positive weight of one chunk (all of them without weights)."""
+    if w is None:
+        return chunk, codes, w
+    keep = w > 0
+    if np.all(keep):
+        return chunk, codes, w
+    return chunk[keep], codes[keep], w[keep]
+
+
+def accumulate(
+    X, n_classes, codes, weights, chunk_size, scatter_dtype, exponents=None, moments=True
+):
+    """Raw sums of ``X`` about a provisional centre, in the units ``2**exponents``.
+
+    Returns None when no row has positive weight, else a dict with ``centre``, ``n_rows``,
+    ``wsum``, ``col_sum``, ``class_sums``, ``class_weights``, ``col_min``, ``col_max``,
+    ``gram`` (full, symmetric), ``m3`` and ``m4`` (about the centre, in units of
+    ``2**max(exponents)``; None without ``moments``).
+    """
+    n_features = X.shape[1]
+    buffer_dtype = np.float32 if scatter_dtype == np.float32 else np.float64
+    block_rows = max(16, _BLOCK_BYTES // (8 * n_features))
+    if exponents is None or not np.any(exponents):
+        exponents, to_global = None, None
+    else:
+        to_global = np.ldexp(1.0, exponents - exponents.max())
+        to_global = None if np.all(to_global == 1.0) else to_global
+    gram = np.zeros((n_features, n_features))
+    class_sums = np.zeros((n_classes, n_features))
+    class_weights = np.zeros(n_classes)
+    col_min = np.full(n_features, np.inf)
+    col_max = np.full(n_features, -np.inf)
+    m3 = np.zeros(n_features)
+    m4 = 0.0
+    centre, buffer, scratch = None, None, None
+    n_rows = 0
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        chunk, chunk_codes, w = positive_rows(
+            X[start:stop], codes[start:stop], None if weights is None else weights[start:stop]
+        )
+        rows_here = chunk.shape[0]
+        if rows_here == 0:
+            continue
+        n_rows += rows_here
+        # one buffer for every chunk: fresh 64 MiB pages per chunk cost page faults
+        if buffer is None or buffer.shape[0] < rows_here:
+            buffer = np.empty((rows_here, n_features), dtype=buffer_dtype)
+            if buffer_dtype != np.float64:
+                scratch = np.empty((block_rows, n_features))
+        class_weights += np.bincount(chunk_codes, weights=w, minlength=n_classes)
+        # float64: the class sums come from the finished buffer in one product per chunk
+        # (rows scaled by sqrt(w), so the one-hot carries sqrt(w)); float32: per block
+        per_block = scratch is not None
+        onehot = _onehot(chunk_codes, n_classes, w if per_block else _sqrt(w))
+        for b_start in range(0, rows_here, block_rows):
+            b_stop = min(b_start + block_rows, rows_here)
+            rows = chunk[b_start:b_stop]
+            if sp.issparse(rows):
+                rows = rows.toarray()
+            if exponents is not None:  # exact power-of-two units before any square
+                rows = scale_rows(rows, exponents)
+            col_min = np.minimum(col_min, rows.min(axis=0))
+            col_max = np.maximum(col_max, rows.max(axis=0))
+            if centre is None:
+                centre = rows.mean(axis=0, dtype=np.float64)
+            d = buffer[b_start:b_stop] if scratch is None else scratch[: b_stop - b_start]
+            np.subtract(rows, centre, out=d, casting="unsafe")
+            wb = None if w is None else w[b_start:b_stop]
+            if per_block:
+                class_sums += onehot[:, b_start:b_stop] @ d
+            if moments:  # what the Ledoit-Wolf shrinkage needs
+                dg = d if to_global is None else d * to_global
+                sq_norms = np.einsum("ij,ij->i", dg, dg)
+                weighted = sq_norms if wb is None else wb * sq_norms
+                m4 += float(weighted @ sq_norms)
+                m3 += weighted @ dg
+            if wb is not None:
+                d *= np.sqrt(wb)[:, None]
+            if scratch is not None:
+                buffer[b_start:b_stop] = d
+        if not per_block:
+            class_sums += onehot @ buffer[:rows_here]
+        _add_gram(gram, buffer[:rows_here])
+    if n_rows == 0:
+        return None
+    gram = np.tril(gram)
+    gram += np.tril(gram, -1).T
+    return {
+        "centre": centre,
+        "n_rows": n_rows,
+        "wsum": float(n_rows) if weights is None else float(class_weights.sum()),
+        "col_sum": class_sums.sum(axis=0),  # every row is in one class
+        "class_sums": class_sums,
+        "class_weights": class_weights,
+        "col_min": col_min,
+        "col_max": col_max,
+        "gram": gram,
+        "m3": m3 if moments else None,
+        "m4": m4 if moments else None,
+    }
+
+
+def centred_blocks(X, weights, chunk_size, exponents, mean):
+    """A callable yielding the centred, weighted rows of ``X`` chunk by chunk (float64,
+    in the units ``2**exponents``): the rows whose Gram product is the scatter."""
+
+    def blocks():
+        for start in range(0, X.shape[0], chunk_size):
+            stop = min(start + chunk_size, X.shape[0])
+            w = None if weights is None else weights[start:stop]
+            chunk = X[start:stop]
+            if w is not None:
+                chunk, w = chunk[w > 0], w[w > 0]
+            if chunk.shape[0] == 0:
+                continue
+            if sp.issparse(chunk):
+                chunk = chunk.toarray()
+            d = scale_rows(chunk, exponents)
+            d -= mean
+            if w is not None:
+                d *= np.sqrt(w)[:, None]
+            yield d
+
+    return blocks
