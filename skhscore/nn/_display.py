@@ -4,6 +4,15 @@ import numpy as np
 
 from skhscore._display import _check_matplotlib
 
+#: The scores a ranking carries, as rank_by and the plot name them.
+RANK_BY = ("adjusted", "h", "shrunk")
+
+SCORE_NAMES = {
+    "h": "plain H-score",
+    "adjusted": "chance-adjusted H-score",
+    "shrunk": "shrunk H-score (Ledoit-Wolf)",
+}
+
 
 class LayerRankingDisplay:
     """Score of each layer along the depth of a network (or of each model), best marked.
@@ -101,10 +110,8 @@ class LayerRankingDisplay:
         -------
         display : LayerRankingDisplay
         """
-        from skhscore.nn._ranking import _COLUMNS, RANK_BY
-
         score = ranking.rank_by if score is None else score
         if score not in RANK_BY:
             raise ValueError(f"score must be one of {list(RANK_BY)}, got {score!r}.")
-        display = cls(ranking.names, getattr(ranking, score), score_name=_COLUMNS[score])
+        display = cls(ranking.names, getattr(ranking, score), score_name=SCORE_NAMES[score])
         return display.plot(ax=ax, **line_kwargs)

@@ -7,6 +7,7 @@ from skhscore._engine import HScoreStatistics, array_api_statistics, use_array_a
 from skhscore._hscore import h_score
 from skhscore._significance import h_score_test
 from skhscore._validation import check_labels, untracked_tensor
+from skhscore.nn._display import RANK_BY, LayerRankingDisplay
 from skhscore.nn._network import (
     FrozenNetworkFeatures,
     check_positive_int,
@@ -15,14 +16,6 @@ from skhscore.nn._network import (
     slice_rows,
     take_rows,
 )
-
-RANK_BY = ("adjusted", "h", "shrunk")
-
-_COLUMNS = {
-    "h": "plain H-score",
-    "adjusted": "chance-adjusted H-score",
-    "shrunk": "shrunk H-score (Ledoit-Wolf)",
-}
 
 
 class TransferabilityRanking:
@@ -123,8 +116,6 @@ class TransferabilityRanking:
         -------
         display : LayerRankingDisplay
         """
-        from skhscore.nn._display import LayerRankingDisplay
-
         return LayerRankingDisplay.from_ranking(self, score=score, ax=ax, **line_kwargs)
 
     def __repr__(self):
