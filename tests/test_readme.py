@@ -88,3 +88,13 @@ def test_readme_installs_only_extras_that_exist():
     for group in named:
         assert set(group.split(",")) <= set(extras), group
 
+
+def test_readme_test_command_is_what_ci_runs():
+    """The "Run the tests" lines are, word for word and in order, the lines .ci/run runs
+    before its documentation part (its comments aside)."""
+    block = re.search(r"## Run the tests\n\n```bash\n(.*?)```", README.read_text(), re.DOTALL)
+    readme = block.group(1).strip().splitlines()
+    script = (ROOT / ".ci" / "run").read_text().split("\ndeactivate\n")[0]
+    ci = [line.split("  #")[0].rstrip() for line in script.splitlines()]
+    ci = [line for line in ci if line and not line.startswith(("#", "set ", "cd "))]
+    assert readme == ci
