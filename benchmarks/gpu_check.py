@@ -11,7 +11,10 @@ scatter and class sums on the device, the k x k factorisation on the host) and w
 the CPU from the same numbers, prints both values, their relative difference and the median
 times (``torch.cuda.synchronize`` around each GPU run), and exits with status 1 if they differ
 by more than 1e-6 relative (2 when no CUDA device is found). About a minute on an H100.
-``--device cpu --n 5000 --k 256`` is a quick dry run on a machine without a GPU.
+``--device cpu --n 5000 --k 256`` is a quick dry run on a machine without a GPU. It then checks
+skhscore.nn on the device: ``rank_layers`` of a small conv net with the statistics taken on
+the device (array-API path, counted) against ``h_score`` of each layer's features on the host,
+and ``h_score`` of grad-tracking, bfloat16 and float16 tensors on the device.
 """
 
 import argparse
@@ -135,8 +138,92 @@ def main():
         f"[{', '.join(f'{t:.3f}' for t in cpu_times)}]"
     )
     print(f"speed-up CPU / GPU: {t_cpu / t_gpu:.1f}x (float32 scatter: {t_cpu / t_gpu32:.1f}x)")
+    print()
+    failed |= check_networks(torch, device, sync)
     print("RESULT:", "FAIL" if failed else "PASS")
     return 1 if failed else 0
+
+
+def check_networks(torch, device, sync):
+    """skhscore.nn on the device: tensors as networks return them, rank_layers' statistics.
+
+    A small conv net (random weights, on the device) is ranked with ``device=...`` under
+    array-API dispatch; each layer's value must equal ``h_score`` of the same layer's
+    features moved to the host (NumPy path) within the tolerance, and the statistics must
+    have been taken through the array-API path (counted). Then grad-tracking, bfloat16 and
+    float16 tensors on the device against their float32 values on the host.
+    """
+    import sklearn
+
+    from skhscore import h_score
+    from skhscore.nn import TorchFeatures, _ranking, rank_layers
+
+    torch.backends.cudnn.allow_tf32 = False  # the same float32 convolutions as the host
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 32, 3, padding=1),
+        torch.nn.BatchNorm2d(32),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(32, 64, 3, stride=2),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(64, 128, 3, stride=2),
+        torch.nn.ReLU(),
+    ).to(device)
+    gen = torch.Generator(device=device).manual_seed(1)
+    y = torch.randint(0, 10, (4000,), device=device, generator=gen)
+    X = torch.randn(4000, 3, 16, 16, device=device, generator=gen) + 0.2 * y[:, None, None, None]
+    layers = ["1", "2", "4", "6"]
+    calls = []
+    original = _ranking.array_api_statistics
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].device)
+        return original(*args, **kwargs)
+
+    _ranking.array_api_statistics = counted
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            sync()
+            start = time.perf_counter()
+            ranking = rank_layers(net, X, y, layers, device=device, batch_size=1000)
+            sync()
+            elapsed = time.perf_counter() - start
+    finally:
+        _ranking.array_api_statistics = original
+    y_host = y.cpu().numpy()
+    failed = len(calls) != 4 * len(layers) or any(d.type != device.type for d in calls)
+    print(
+        f"rank_layers on {device}: {elapsed:.2f} s, {len(calls)} batch statistics taken on "
+        f"{sorted({str(d) for d in calls})} ({'OK' if not failed else 'FAIL'}: want 16)"
+    )
+    for i, layer in enumerate(layers):
+        features = TorchFeatures(net, layer, device=device, batch_size=1000).transform(X)
+        expected = h_score(features, y_host)
+        rel = abs(ranking.h[i] - expected) / expected
+        ok = rel <= TOLERANCE
+        failed |= not ok
+        print(
+            f"layer {layer} (k={ranking.n_features[i]:3d}): device {ranking.h[i]:.10f} host "
+            f"{expected:.10f} rel. diff {rel:.1e} {'OK' if ok else 'FAIL'}"
+        )
+    features = torch.randn(2000, 64, device=device, generator=gen) + 0.3 * y[:2000, None]
+    tracking = features @ torch.eye(64, device=device, requires_grad=True)
+    for label, tensor in {
+        "grad-tracking": tracking,
+        "bfloat16": tracking.to(torch.bfloat16),
+        "float16": tracking.to(torch.float16),
+    }.items():
+        host = tensor.detach().float().cpu().numpy()
+        expected = h_score(host, y_host[:2000])
+        with sklearn.config_context(array_api_dispatch=True):
+            on_device = h_score(tensor, y[:2000])
+        rel = abs(on_device - expected) / expected
+        ok = rel <= TOLERANCE
+        failed |= not ok
+        verdict = "OK" if ok else "FAIL"
+        print(f"h_score of a {label} tensor on {device}: rel. diff {rel:.1e} {verdict}")
+    return bool(failed)
 
 
 if __name__ == "__main__":

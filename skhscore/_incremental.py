@@ -16,7 +16,7 @@ from skhscore._sklearn_compat import (
     _fit_context,
     validate_params,
 )
-from skhscore._validation import check_labels
+from skhscore._validation import check_labels, untracked_tensor
 
 
 def _declared_classes(classes):
@@ -179,6 +179,7 @@ class IncrementalHScore(BaseEstimator):
         return self._update(X, y, classes, sample_weight, first_call=first_call)
 
     def _update(self, X, y, classes, sample_weight, *, first_call):
+        X = untracked_tensor(X)
         X, y = validate_data(
             self,
             X,
@@ -341,7 +342,12 @@ class IncrementalHScore(BaseEstimator):
                 "samples seen."
             )
         X, y = validate_data(
-            self, X, y, reset=False, accept_sparse=("csr", "csc", "coo"), dtype="numeric"
+            self,
+            untracked_tensor(X),
+            y,
+            reset=False,
+            accept_sparse=("csr", "csc", "coo"),
+            dtype="numeric",
         )
         stats = HScoreStatistics.from_arrays(
             X, y, sample_weight=sample_weight, scatter_dtype=self._resolved_scatter_dtype()

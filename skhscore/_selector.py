@@ -18,6 +18,14 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skhscore._candidates import (
+    PrecomputedFeatures,
+    check_raw_input,
+    is_candidate,
+    is_raw_input,
+    shared_forward_features,
+)
+from skhscore._features import get_features
 from skhscore._scorer import HScoreScorer
 from skhscore._selector_support import (
     DOC_LINK_TEMPLATE,
@@ -124,7 +132,12 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         network), or ``"passthrough"`` (the input features as they are) or ``"drop"``
         (left out of the competition). Their parameters can be set and grid-searched
         through the selector as ``<name>__<parameter>``. Wrap an already fitted extractor
-        in :class:`sklearn.frozen.FrozenEstimator` so that it is not refitted.
+        in :class:`sklearn.frozen.FrozenEstimator` so that it is not refitted. Layers of one
+        frozen network (:class:`skhscore.nn.TorchFeatures` or
+        :class:`skhscore.nn.TransformerFeatures` over the same model, differing only in
+        ``layer``) share one forward pass over the data for all folds. Any other estimator (a
+        classifier, say) is a candidate when the scorer's ``feature_getter`` says how to read
+        its features, e.g. ``HScoreScorer(feature_getter="predict_proba")``.
     scoring : str, callable or None, default=None
         A scorer ``scoring(fitted_transformer, X, y)``, greater is better; None means
         ``HScoreScorer()``. Any scorer callable is accepted, e.g.
@@ -314,11 +327,14 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                     )
                 if transformer == "drop":
                     continue
-            elif not (hasattr(transformer, "fit") and hasattr(transformer, "transform")):
+            elif not is_candidate(transformer, self._scorer()):
                 raise TypeError(
                     f"Candidate {name!r} ({type(transformer).__name__}) is not a "
                     "transformer: it needs fit and transform methods (or use "
-                    "'passthrough' or 'drop')."
+                    "'passthrough' or 'drop'). Another estimator, a classifier say, is a "
+                    "candidate when the scorer says how to read its features: "
+                    "scoring=HScoreScorer(feature_getter=...) with a step name, a method "
+                    "name or a callable (estimator, X) -> features."
                 )
             candidates.append((name, transformer))
         if not candidates:
@@ -378,7 +394,9 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Input of the candidate transformers.
+            Input of the candidate transformers. Raw inputs that only the candidates can read
+            (a list of texts, an (n, H, W, C) image array, a tensor) are passed as they are,
+            checked only for their number of samples, as Pipeline and GridSearchCV do.
         y : array-like of shape (n_samples,)
             Class labels of the target task.
         **params : dict
@@ -393,16 +411,19 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             The fitted selector.
         """
         candidates = self._candidates()
-        tags = self.__sklearn_tags__()
-        X_checked, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=tags.input_tags.sparse and ("csr", "csc", "coo"),
-            dtype=None if _is_dataframe(X) else "numeric",  # data frames go to the candidates
-            ensure_min_samples=2,
-        )
-        X = X if _is_dataframe(X) else indexable_input(X_checked)  # COO cannot be indexed
+        if is_raw_input(X):  # texts, images, tensors: only the candidates can read them
+            X, y = check_raw_input(self, X, y)
+        else:
+            tags = self.__sklearn_tags__()
+            X_checked, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=tags.input_tags.sparse and ("csr", "csc", "coo"),
+                dtype=None if _is_dataframe(X) else "numeric",  # frames go to the candidates
+                ensure_min_samples=2,
+            )
+            X = X if _is_dataframe(X) else indexable_input(X_checked)  # COO cannot be indexed
         type_of_target(y, input_name="y", raise_unknown=True)
         routed = self._route("fit", params)
         scorer = self._scorer()
@@ -423,10 +444,15 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                 f"totalling {n_splits * len(candidates)} fits"
             )
         tasks = [(i, f) for i in range(len(candidates)) for f in range(n_splits)]
+        # candidates sharing one frozen network: every layer from one pass over X
+        shared, shared_time = shared_forward_features(
+            prototypes, [routed["candidates"][name] for name in names], X, scorer
+        )
+        rows = np.arange(len(y))
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_score)(
-                clone(prototypes[i]),
-                X,
+                PrecomputedFeatures(shared[i]) if i in shared else clone(prototypes[i]),
+                rows if i in shared else X,
                 y,
                 splits[f][0],
                 splits[f][1],
@@ -438,6 +464,10 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             )
             for i, f in tasks
         )
+        for (i, _), result in zip(tasks, results, strict=True):
+            if i in shared:  # the shared pass, in equal parts, and no precomputed object kept
+                result["fit_time"] += shared_time[i] / n_splits
+                result.pop("fitted", None)
         if self.verbose > 1:
             for (i, f), result in zip(tasks, results, strict=True):
                 total = np.nansum([result["fit_time"], result["score_time"]])
@@ -541,6 +571,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             )
 
     def _validate_transform_input(self, X):
+        if is_raw_input(X):
+            return X
         tags = self.__sklearn_tags__()
         X_checked = validate_data(
             self,
@@ -577,6 +609,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
                 f"transform got unexpected arguments {sorted(params)}; passing metadata "
                 "to the candidates needs sklearn.set_config(enable_metadata_routing=True)."
             )
+        if not hasattr(self.best_transformer_, "transform"):  # read as the scorer reads it
+            return get_features(self.best_transformer_, X, self._scorer().feature_getter)
         return self.best_transformer_.transform(X, **params)
 
     @available_if(_best_has("inverse_transform"))
@@ -645,7 +679,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             The chosen candidate's output feature names.
         """
         self._check_refit("get_feature_names_out")
-        input_features = _check_feature_names_in(self, input_features)
+        if hasattr(self, "n_features_in_"):  # raw inputs (texts, images) have no columns
+            input_features = _check_feature_names_in(self, input_features)
         return self.best_transformer_.get_feature_names_out(input_features)
 
     def set_output(self, *, transform=None):

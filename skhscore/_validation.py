@@ -49,14 +49,38 @@ def refuses_estimators(scorer):
     return decorate
 
 
+def is_torch_tensor(X):
+    return type(X).__module__.split(".")[0] == "torch" and hasattr(X, "detach")
+
+
+def untracked_tensor(X, *, to_host=True):
+    """A torch tensor as the engine reads it; anything else is returned as it is.
+
+    What a network returns may still track gradients (``.numpy()`` refuses it), and may be
+    bfloat16 (which NumPy lacks) or float16 (whose scatter would lose precision): the tensor
+    is detached from autograd and half-precision values are widened to float32, which is
+    exact. With ``to_host`` (the NumPy engine) the result is a NumPy array on the host;
+    without it (the array-API path) the tensor stays on its device. Torch is never imported
+    here: a tensor is recognised by its type's module.
+    """
+    if not is_torch_tensor(X):
+        return X
+    X = X.detach()
+    if str(X.dtype) in ("torch.bfloat16", "torch.float16"):
+        X = X.float()
+    return X.cpu().numpy() if to_host else X
+
+
 def check_features(X, *, name="X", min_samples=2):
     """Validate a 2-D numeric feature matrix without converting its dtype.
 
     Integer, boolean and float32 arrays are kept as they are (they are converted to float64
-    chunk by chunk later); sparse input is accepted as CSR.
+    chunk by chunk later); sparse input is accepted as CSR. Torch tensors (tracking
+    gradients, half precision, on any device) are read through :func:`untracked_tensor`.
     """
     if _is_estimator(X):
         raise _estimator_error(X)
+    X = untracked_tensor(X)
     _check_numeric_columns(X, name)
     X = check_array(
         X,

@@ -42,6 +42,10 @@ def test_readme_python_snippets_run(readme_run):
     selector = namespace["model"][0]
     assert selector.best_name_ == max(selector.scores_, key=selector.scores_.get)
     assert np.isfinite(namespace["search"].best_score_)
+    # the pre-trained network's snippet: every block ranked, the best one is a transformer
+    ranking = namespace["ranking"]
+    assert ranking.names == [f"_blocks.{i}" for i in range(16)]
+    assert namespace["stage"].layer == ranking.names[int(np.argmax(ranking.adjusted))]
 
 
 def test_readme_command_lines_run_on_the_files_its_python_wrote(readme_run):
@@ -83,3 +87,14 @@ def test_readme_installs_only_extras_that_exist():
     assert named
     for group in named:
         assert set(group.split(",")) <= set(extras), group
+
+
+def test_readme_test_command_is_what_ci_runs():
+    """The "Run the tests" lines are, word for word and in order, the lines .ci/run runs
+    before its documentation part (its comments aside)."""
+    block = re.search(r"## Run the tests\n\n```bash\n(.*?)```", README.read_text(), re.DOTALL)
+    readme = block.group(1).strip().splitlines()
+    script = (ROOT / ".ci" / "run").read_text().split("\ndeactivate\n")[0]
+    ci = [line.split("  #")[0].rstrip() for line in script.splitlines()]
+    ci = [line for line in ci if line and not line.startswith(("#", "set ", "cd "))]
+    assert readme == ci

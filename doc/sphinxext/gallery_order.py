@@ -5,6 +5,8 @@ from pathlib import Path
 # Examples not listed here follow, by file name.
 ORDER = [
     "plot_layer_transfer.py",  # the headline: which layer of a network to transfer
+    "plot_pretrained_layers.py",
+    "plot_text_layers.py",
     "plot_select_extractor.py",
     "plot_gridsearch_transformers.py",
     "plot_width_bias.py",

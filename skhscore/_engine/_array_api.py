@@ -35,7 +35,7 @@ from skhscore._sklearn_compat import (
     get_namespace_and_device,
     is_array_api_obj,
 )
-from skhscore._validation import check_labels, check_sample_weight
+from skhscore._validation import check_labels, check_sample_weight, untracked_tensor
 
 # Target size of one chunk's working copy on the device: large, so that the k x k statistics
 # cross to the host only a few times.
@@ -45,10 +45,10 @@ _DEVICE_CHUNK_BYTES = 512 * 2**20
 def to_numpy(array):
     """Return ``array`` as something NumPy-compatible on the host, without copying NumPy input.
 
-    Torch tensors are detached and moved to the CPU (bfloat16 is widened to float32, which
-    NumPy lacks), CuPy arrays copied to the host, other array-API arrays converted through
-    DLPack or NumPy's protocols. Lists, pandas objects and sparse matrices are returned as
-    they are (the usual validation handles them).
+    Torch tensors are read through :func:`~skhscore._validation.untracked_tensor` (detached,
+    moved to the CPU, half precision widened to float32), CuPy arrays copied to the host,
+    other array-API arrays converted through DLPack or NumPy's protocols. Lists, pandas
+    objects and sparse matrices are returned as they are (the usual validation handles them).
     """
     if array is None or isinstance(array, (np.ndarray, list, tuple)) or sp.issparse(array):
         return array
@@ -56,10 +56,7 @@ def to_numpy(array):
     if root in ("pandas", "polars"):
         return array
     if root == "torch":
-        array = array.detach().cpu()
-        if str(array.dtype) == "torch.bfloat16":
-            array = array.float()
-        return array.numpy()
+        return untracked_tensor(array)
     if is_array_api_obj(array) and root != "dask":
         xp, _, _ = get_namespace_and_device(array)
         return _convert_to_numpy(array, xp)
@@ -115,6 +112,7 @@ def array_api_statistics(X, y, sample_weight=None, *, scatter_dtype=np.float64, 
         Host (NumPy) statistics, equal to ``HScoreStatistics.from_arrays`` on the same data up
         to rounding.
     """
+    X = untracked_tensor(X, to_host=False)  # no autograd graph of the statistics
     xp, _, device = get_namespace_and_device(X)
     if X.ndim != 2:
         raise ValueError(

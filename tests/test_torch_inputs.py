@@ -1,0 +1,88 @@
+"""Torch tensors at every entry point: gradients, half precision, the array-API path."""
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.preprocessing import FunctionTransformer
+
+from skhscore import (
+    HScoreScorer,
+    IncrementalHScore,
+    gbc_score,
+    h_score,
+    h_score_test,
+    logme_score,
+    transrate_score,
+)
+
+torch = pytest.importorskip("torch")
+
+
+def _task(seed=0, n=120, k=5, n_classes=3):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, size=n)
+    X = rng.normal(size=(n, k)) + 0.7 * y[:, None] * rng.normal(size=k)
+    return X.astype(np.float32), y
+
+
+def _tracking(X):
+    # what model(x) returns: a tensor that is part of an autograd graph
+    weight = torch.eye(X.shape[1], requires_grad=True)
+    return torch.as_tensor(X) @ weight
+
+
+METRICS = {
+    "h_score": h_score,
+    "h_score_shrunk": lambda X, y: h_score(X, y, shrinkage="auto"),
+    "h_score_adjusted": lambda X, y: h_score(X, y, adjusted=True),
+    "h_score_test": lambda X, y: h_score_test(X, y).pvalue,
+    "logme_score": logme_score,
+    "gbc_score": gbc_score,
+    "transrate_score": transrate_score,
+    "partial_fit": lambda X, y: IncrementalHScore().partial_fit(X, y).score_,
+    "incremental_score": lambda X, y: IncrementalHScore().partial_fit(X, y).score(X, y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_grad_tracking_tensor_equals_detached_numpy(name):
+    X, y = _task()
+    tensor = _tracking(X)
+    assert tensor.requires_grad
+    metric = METRICS[name]
+    assert metric(tensor, y) == pytest.approx(metric(tensor.detach().numpy(), y), rel=1e-12)
+    assert tensor.grad_fn is not None  # the caller's tensor is left as it was
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("name", ["h_score", "h_score_shrunk", "logme_score", "partial_fit"])
+def test_half_precision_tensor_equals_its_float32_values(name, dtype):
+    X, y = _task(1)
+    half = _tracking(X).to(getattr(torch, dtype))
+    reference = half.detach().float().numpy()  # the same values, widened exactly
+    metric = METRICS[name]
+    assert metric(half, y) == pytest.approx(metric(reference, y), rel=1e-12)
+
+
+def test_scorer_reads_tensor_features_of_a_transformer():
+    X, y = _task(2)
+    to_tensor = FunctionTransformer(lambda a: _tracking(np.asarray(a, dtype=np.float32)))
+    to_tensor.fit(X)
+    assert HScoreScorer()(to_tensor, X, y) == pytest.approx(h_score(X, y), rel=1e-12)
+
+
+@pytest.fixture
+def dispatch(monkeypatch):
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with sklearn.config_context(array_api_dispatch=True):
+        yield
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_array_api_path_takes_tracking_and_half_tensors(dispatch, dtype):
+    X, y = _task(3)
+    tensor = _tracking(X).to(getattr(torch, dtype))
+    reference = tensor.detach().float().numpy()
+    with sklearn.config_context(array_api_dispatch=False):
+        expected = h_score(reference, y)
+    assert h_score(tensor, y) == pytest.approx(expected, rel=1e-10)
