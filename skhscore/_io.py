@@ -225,7 +225,7 @@ def missing_label_rows(values):
 
 
 def clean_labels(values, source, *, regression=False):
-    """Refuse missing labels naming the rows; text labels become integers when they all are."""
+    """Refuse missing labels naming the rows; text labels become numbers when they all are."""
     rows = missing_label_rows(values)
     if rows.size:
         shown = ", ".join(map(str, rows[:10])) + (", ..." if rows.size > 10 else "")
@@ -247,10 +247,14 @@ def clean_labels(values, source, *, regression=False):
     if not all(isinstance(value, str) for value in values):
         return values  # mixed types are refused, with the labels named, by the scorer
     text = np.char.strip(values.astype(str))
-    try:
-        return text.astype(np.int64)
-    except ValueError:
-        return text
+    # numbers read back as text become numbers, as pandas would read them: "151.0" must reach
+    # the library as a float, whose check warns when it looks like a regression target
+    for dtype in (np.int64, np.float64):
+        try:
+            return text.astype(dtype)
+        except (ValueError, OverflowError):
+            continue
+    return text
 
 
 def _load_npy(path, mmap_mode=None):

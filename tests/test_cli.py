@@ -306,6 +306,28 @@ def test_a_text_cell_in_a_feature_column_is_named(tmp_path, capsys, task):
     assert status == 2 and "column 'c', row 12 holds 'n.a.', not a number" in err
 
 
+@pytest.mark.parametrize("as_column", [True, False])
+def test_whole_float_labels_in_a_csv_warn_like_a_regression_target(tmp_path, capsys, as_column):
+    """pandas writes a float target of whole numbers as "151.0": read back as numbers, it
+    gets the library's regression-like warning (in flags) instead of passing as text."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = np.round(50 * rng.normal(size=120) + 150).astype(np.float64)
+    assert np.unique(y).size > 40
+    pd.Series(y, name="target").to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(X).assign(target=y).to_csv(tmp_path / "table.csv", index=False)
+    np.save(tmp_path / "X.npy", X)
+    args = (
+        (tmp_path / "table.csv", "--labels", "target")
+        if as_column
+        else (tmp_path / "X.npy", "--labels", tmp_path / "y.csv")
+    )
+    rows, err = rank_json(capsys, *args, "--rank-by", "h")
+    assert "it looks like a regression target" in err and "--target regression" in err
+    assert rows[0]["C"] == np.unique(y).size
+    assert rows[0]["h_score"] == pytest.approx(paper_hscore(X, y), rel=1e-9)
+
+
 # -------------------------------------------------------------- messages, flags, version
 def test_warnings_become_messages_in_flags(tmp_path, capsys):
     """More columns than samples: the library's warning, in the command line's words."""
