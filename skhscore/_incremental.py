@@ -16,7 +16,7 @@ from skhscore._sklearn_compat import (
     _fit_context,
     validate_params,
 )
-from skhscore._validation import check_labels, untracked_tensor
+from skhscore._validation import check_labels, object_labels_fix, untracked_tensor
 
 
 def _declared_classes(classes):
@@ -193,7 +193,7 @@ class IncrementalHScore(BaseEstimator):
             raise ValueError(
                 "Unknown label type: y holds values that are neither class labels of one "
                 "type nor numbers (an object array of mixed values?). Pass a 1-D array of "
-                "class labels of one type."
+                "class labels of one type." + object_labels_fix(np.asarray(y))
             )
         if first_call:
             declared = None if classes is None else _declared_classes(classes)

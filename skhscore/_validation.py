@@ -253,7 +253,9 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
             "sample (a 1-D array). For a multi-hot label matrix pass target='multilabel'."
         )
     if kind not in ("binary", "multiclass"):
-        raise ValueError(f"y of type {kind!r} cannot be used as class labels.")
+        raise ValueError(
+            f"y of type {kind!r} cannot be used as class labels.{object_labels_fix(y)}"
+        )
     try:
         classes, codes = np.unique(y, return_inverse=True)
     except TypeError as exc:
@@ -267,6 +269,22 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
     codes = codes.reshape(-1)
     warn_if_regression_like(y, classes, codes, regression_hint)
     return classes, codes
+
+
+def object_labels_fix(y):
+    """The fix for an object array of numbers or booleans (pandas' object dtype), which
+    scikit-learn's type_of_target calls 'unknown'."""
+    if y.dtype.kind != "O" or y.size == 0:
+        return ""
+    first = y.ravel()[0]
+    if not isinstance(first, int | float | np.number | np.bool_):
+        return ""
+    dtype = "float" if isinstance(first, float | np.floating) else "int"
+    return (
+        f" It is an object array holding {type(first).__name__} values (e.g. {first!r}), "
+        "as a pandas column of dtype object gives: convert it to one numeric type first, "
+        f"np.asarray(y, dtype={dtype})."
+    )
 
 
 def _label_family(classes):

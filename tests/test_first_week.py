@@ -493,3 +493,24 @@ def test_selector_html_repr_draws_candidates_side_by_side():
         "https://skhscore.readthedocs.io/en/latest/generated/skhscore.TransferabilitySelector.html"
     )
     assert selector._get_doc_link() == link and link in html
+
+
+@pytest.mark.parametrize(
+    "labels, dtype",
+    [([0, 1], "int"), ([True, False], "int"), ([0.0, 1.0], "float")],
+)
+def test_object_array_of_numbers_names_the_conversion(labels, dtype):
+    """pandas' object dtype holding numbers is 'unknown' to scikit-learn: the error says
+    what y holds and how to convert it, in one call and in a stream."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = pd.Series(labels * 10, dtype=object)
+    expected = f"object array holding {type(labels[0]).__name__} values"
+    with pytest.raises(ValueError, match=expected) as one_call:
+        h_score(X, y)
+    assert f"np.asarray(y, dtype={dtype})" in str(one_call.value)
+    with pytest.raises(ValueError, match=expected):
+        HScoreStatistics().update(X, y)
+    with pytest.raises(ValueError, match=expected):
+        IncrementalHScore().partial_fit(X, y)
+    with pytest.raises(ValueError, match=expected):
+        h_score_from_batches([(X, y)])
