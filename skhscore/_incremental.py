@@ -19,6 +19,16 @@ from skhscore._sklearn_compat import (
 from skhscore._validation import check_labels, object_labels_fix, untracked_tensor
 
 
+def _classes_so_far(stats):
+    """The classes of the samples of positive weight: none yet while every sample seen has
+    weight zero (a stream may start with such a batch, which one pass over the data accepts;
+    the score refuses statistics that stay so)."""
+    try:
+        return stats.classes_
+    except ValueError:  # the engine's "every sample seen has weight zero"
+        return np.array([])
+
+
 def _declared_classes(classes):
     try:
         declared = np.unique(np.asarray(classes))
@@ -233,7 +243,7 @@ class IncrementalHScore(BaseEstimator):
     def _set_state(self, stats, declared):
         self.statistics_ = stats
         self._declared = declared
-        self.classes_ = stats.classes_ if declared is None else declared.copy()
+        self.classes_ = _classes_so_far(stats) if declared is None else declared.copy()
         self.n_samples_seen_ = stats.n_samples_seen_
         self._score_cache = None
 
@@ -261,17 +271,19 @@ class IncrementalHScore(BaseEstimator):
             check_is_fitted(other)
             other_stats, other_declared = other.statistics_, other._declared
             other_names = getattr(other, "feature_names_in_", None)
+            other_width = other.n_features_in_  # known also after zero-weight rows only
         elif isinstance(other, HScoreStatistics):
             other.moments()  # refuses empty statistics
             other_stats, other_declared, other_names = other, None, None
+            other_width = other.n_features_
         else:
             raise TypeError(
                 "Can only merge an IncrementalHScore or HScoreStatistics, got "
                 f"{type(other).__name__}."
             )
-        if other_stats.n_features_ != self.n_features_in_:
+        if other_width != self.n_features_in_:
             raise ValueError(
-                f"Cannot merge statistics of {other_stats.n_features_} features into an "
+                f"Cannot merge statistics of {other_width} features into an "
                 f"estimator fitted on {self.n_features_in_} features."
             )
         if (
@@ -290,7 +302,8 @@ class IncrementalHScore(BaseEstimator):
             )
         stats = self.statistics_.merge(other_stats)
         if declared is not None:
-            unknown = stats.classes_[~np.isin(stats.classes_, declared)]
+            seen = _classes_so_far(stats)
+            unknown = seen[~np.isin(seen, declared)]
             if unknown.size:
                 raise ValueError(
                     f"The merged samples contain labels outside the declared classes: "

@@ -137,6 +137,27 @@ def test_streamed_zero_weight_batch_matches_one_pass():
     assert h_score_from_batches(batches) == pytest.approx(one_pass, rel=1e-12)
 
 
+def test_stream_that_starts_with_a_zero_weight_batch_needs_no_declared_classes():
+    """Without classes=..., a first batch of weight zero is seen (not refused): the stream,
+    h_score_from_batches and merges give the one-pass score of the rows that weigh."""
+    X, y = make_task(2, n=90)
+    w = np.r_[np.zeros(30), np.ones(60)]
+    one_pass = paper_hscore(X[30:], y[30:])
+    batches = [(X[p], y[p], w[p]) for p in (slice(0, 30), slice(30, 60), slice(60, 90))]
+    assert h_score_from_batches(batches) == pytest.approx(one_pass, rel=1e-10)
+    zero = IncrementalHScore().partial_fit(X[:30], y[:30], sample_weight=w[:30])
+    assert zero.n_samples_seen_ == 30 and zero.classes_.size == 0
+    with pytest.raises(ValueError, match="weight zero"):
+        _ = zero.score_  # nothing that weighs yet
+    rest = IncrementalHScore().partial_fit(X[30:], y[30:])
+    for merged in (zero.merge(rest), rest.merge(zero)):
+        assert merged.n_samples_seen_ == 90
+        assert merged.classes_.tolist() == [0, 1, 2]
+        assert merged.score_ == pytest.approx(one_pass, rel=1e-10)
+    zero.partial_fit(X[30:], y[30:])
+    assert zero.score_ == pytest.approx(one_pass, rel=1e-10)
+
+
 def test_dask_blocks_of_weight_zero_count_their_rows():
     da = pytest.importorskip("dask.array")
     from skhscore._dask import dask_statistics
