@@ -33,7 +33,7 @@ from skhscore._sklearn_compat import (
     _fit_context,
     _safe_indexing,
 )
-from skhscore._validation import check_sample_weight
+from skhscore._validation import check_numeric_columns, check_sample_weight
 
 #: Significance level of the partial test used by ``n_features_to_select="auto"``.
 DEFAULT_LEVEL = 0.05
@@ -275,6 +275,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         self : HScoreFeatureSelector
             The fitted selector.
         """
+        check_numeric_columns(X)  # names a text column, rather than numpy's float error
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype="numeric")
         type_of_target(y, input_name="y", raise_unknown=True)
         n_features = X.shape[1]

@@ -16,7 +16,12 @@ from skhscore._sklearn_compat import (
     _fit_context,
     validate_params,
 )
-from skhscore._validation import check_labels, object_labels_fix, untracked_tensor
+from skhscore._validation import (
+    check_labels,
+    check_numeric_columns,
+    object_labels_fix,
+    untracked_tensor,
+)
 
 
 def _classes_so_far(stats):
@@ -190,6 +195,7 @@ class IncrementalHScore(BaseEstimator):
 
     def _update(self, X, y, classes, sample_weight, *, first_call):
         X = untracked_tensor(X)
+        check_numeric_columns(X)  # names a text column, rather than numpy's float error
         X, y = validate_data(
             self,
             X,
@@ -354,6 +360,7 @@ class IncrementalHScore(BaseEstimator):
                 "Pass both X and y to score new samples, or neither to get the score of the "
                 "samples seen."
             )
+        check_numeric_columns(X)
         X, y = validate_data(
             self,
             untracked_tensor(X),

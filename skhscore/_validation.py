@@ -81,7 +81,7 @@ def check_features(X, *, name="X", min_samples=2):
     if _is_estimator(X):
         raise _estimator_error(X)
     X = untracked_tensor(X)
-    _check_numeric_columns(X, name)
+    check_numeric_columns(X, name)
     X = check_array(
         X,
         accept_sparse=("csr", "csc", "coo"),
@@ -96,12 +96,29 @@ def check_features(X, *, name="X", min_samples=2):
     return X
 
 
-def _check_numeric_columns(X, name):
+def _numbers_of_object_column(X, column, dtype):
+    """A pandas column of dtype object that holds only numbers (numpy converts it, as
+    scikit-learn's estimators do)."""
+    if str(dtype) != "object":
+        return False
+    try:
+        from pandas.api.types import infer_dtype
+
+        return infer_dtype(X[column], skipna=False) in ("integer", "floating", "boolean")
+    except Exception:  # not a pandas frame, or a column pandas cannot inspect
+        return False
+
+
+def check_numeric_columns(X, name="X"):
     """Name the text or categorical columns of a DataFrame, which no metric can score."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items"):
         return
-    bad = [(col, str(dt)) for col, dt in dtypes.items() if getattr(dt, "kind", "O") not in "biuf"]
+    bad = [
+        (col, str(dt))
+        for col, dt in dtypes.items()
+        if getattr(dt, "kind", "O") not in "biuf" and not _numbers_of_object_column(X, col, dt)
+    ]
     if bad:
         shown = ", ".join(f"{col!r} ({dt})" for col, dt in bad[:5])
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""

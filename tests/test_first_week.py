@@ -26,6 +26,7 @@ from sklearn.utils import estimator_html_repr
 
 from skhscore import (
     CrossMomentStatistics,
+    HScoreFeatureSelector,
     HScoreScorer,
     HScoreStatistics,
     IncrementalHScore,
@@ -195,6 +196,34 @@ def test_text_or_categorical_feature_column_is_named(dtype):
     X["colour"] = X["colour"].astype(dtype)
     with pytest.raises(ValueError, match=r"non-numeric columns: 'colour'.*OneHotEncoder"):
         h_score(X, [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("dtype", ["object", "category", "string"])
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X, y: IncrementalHScore().fit(X, y),
+        lambda X, y: IncrementalHScore().partial_fit(X, y),
+        lambda X, y: HScoreFeatureSelector(n_features_to_select=1).fit(X, y),
+    ],
+)
+def test_estimators_name_a_text_feature_column_too(dtype, fit):
+    X = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["r", "g", "r", "g"]})
+    X["colour"] = X["colour"].astype(dtype)
+    with pytest.raises(ValueError, match=r"non-numeric columns: 'colour'.*OneHotEncoder"):
+        fit(X, [0, 1, 0, 1])
+
+
+def test_object_column_of_numbers_is_read_as_numbers_everywhere():
+    """pandas' object dtype holding only numbers is no text column: every entry point scores
+    it as the float column it holds (the functions used to refuse it, the estimators not)."""
+    X, y = make_task(11, n=60, k=3)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    mixed = frame.astype({"b": object})
+    expected = paper_hscore(X, y)
+    assert h_score(mixed, y) == pytest.approx(expected, rel=1e-10)
+    assert HScoreStatistics.from_arrays(mixed, y).n_features_ == 3
+    assert IncrementalHScore().fit(mixed, y).score_ == pytest.approx(expected, rel=1e-10)
 
 
 @pytest.mark.parametrize(
