@@ -167,7 +167,7 @@ class IncrementalHScore(BaseEstimator):
         self : IncrementalHScore
             The fitted estimator.
         """
-        return self._update(X, y, None, sample_weight, first_call=True)
+        return self._update(X, y, None, sample_weight, first_call=True, stream=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -191,9 +191,9 @@ class IncrementalHScore(BaseEstimator):
             The updated estimator.
         """
         first_call = not hasattr(self, "statistics_")
-        return self._update(X, y, classes, sample_weight, first_call=first_call)
+        return self._update(X, y, classes, sample_weight, first_call=first_call, stream=True)
 
-    def _update(self, X, y, classes, sample_weight, *, first_call):
+    def _update(self, X, y, classes, sample_weight, *, first_call, stream):
         X = untracked_tensor(X)
         check_numeric_columns(X)  # names a text column, rather than numpy's float error
         X, y = validate_data(
@@ -243,6 +243,8 @@ class IncrementalHScore(BaseEstimator):
             else self.statistics_
         )
         stats.update(X, y, sample_weight=sample_weight)
+        if not stream:
+            stats.moments()  # fit needs rows of positive weight; a stream may wait for them
         self._set_state(stats, declared)
         return self
 
