@@ -357,7 +357,14 @@ def rank_files(args):
     for path, name in zip(args.features, display_names(args.features), strict=True):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            row, described = score_file(path, args, shrinkage)
+            try:
+                row, described = score_file(path, args, shrinkage)
+            except (ValueError, TypeError) as exc:  # the library's errors name no file
+                from skhscore._io import InputFileError
+
+                if isinstance(exc, CommandLineError | InputFileError):
+                    raise
+                raise CommandLineError(f"{path}: {exc}") from exc
         print(f"skhscore rank: {described}", file=sys.stderr)
         _warn(path, caught)
         rows.append({"name": name, **row, "ranked_by": args.rank_by})

@@ -257,7 +257,7 @@ def clean_labels(values, source, *, regression=False):
     return text
 
 
-def _load_npy(path, mmap_mode=None):
+def _load_npy(path, mmap_mode=None, what="features"):
     with open(path, "rb") as handle:
         if handle.read(6) != b"\x93NUMPY":
             raise InputFileError(
@@ -268,9 +268,14 @@ def _load_npy(path, mmap_mode=None):
         return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except ValueError as exc:
         if "allow_pickle" in str(exc) or "Python objects" in str(exc):
+            fix = (
+                "np.save(path, np.asarray(features, dtype=float))"
+                if what == "features"
+                else "np.save(path, np.asarray(labels, dtype=str)), or as integers"
+            )
             raise InputFileError(
-                f"{path}: holds Python objects (an object array), not numbers; save a numeric "
-                "array (np.save(path, np.asarray(features, dtype=float)))."
+                f"{path}: holds Python objects (an object array), not {what} numpy can read "
+                f"without pickle; save a plain array ({fix})."
             ) from exc
         raise InputFileError(f"{path}: not a readable .npy file ({exc}).") from exc
     except (OSError, EOFError) as exc:
@@ -310,6 +315,8 @@ def _check_numeric(X, path):
         raise InputFileError(
             f"{path}: features must be a 2-D array (samples x features), got shape {X.shape}."
         )
+    if X.shape[1] == 0:
+        raise InputFileError(f"{path}: has no feature column (shape {X.shape}).")
 
 
 def load_features(path, label_column=None, *, header="auto", index_col="auto"):
@@ -395,7 +402,7 @@ def load_labels(path, n_samples, *, header="auto", index_col="auto"):
     suffix = path.suffix.lower()
     note = None
     if suffix == ".npy":
-        labels = _load_npy(path)
+        labels = _load_npy(path, what="labels")
     elif suffix == ".npz":
         arrays, key = _load_npz(path, ("y", "labels"))
         labels = arrays[key]
@@ -416,6 +423,11 @@ def load_labels(path, n_samples, *, header="auto", index_col="auto"):
         labels = labels.reshape(-1)
     if labels.ndim != 1:
         raise InputFileError(f"{path}: labels must be 1-D, got shape {labels.shape}.")
+    if labels.dtype.kind not in "biufUS":  # complex, datetime, structured: not labels
+        raise InputFileError(
+            f"{path}: labels must be integers, strings or numbers, the file holds dtype "
+            f"{labels.dtype}; save them as one of these."
+        )
     return labels, note
 
 

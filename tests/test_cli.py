@@ -453,6 +453,42 @@ def test_helpful_errors_name_the_file_and_row(candidates, capsys, make_bad, mess
     assert "Traceback" not in err
 
 
+def no_columns(path):
+    np.save(path / "empty.npy", np.ones((150, 0)))
+    return path / "empty.npy"
+
+
+@pytest.mark.parametrize(
+    "make_bad, message",
+    [
+        (no_columns, "empty.npy: has no feature column (shape (150, 0))"),
+    ],
+)
+def test_helpful_errors_name_the_feature_file(candidates, capsys, make_bad, message):
+    path, _, _ = candidates
+    status, _, err = rank(capsys, make_bad(path), "--labels", path / "labels.txt")
+    assert status == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.ones(150, dtype=complex), "y.npy: labels must be integers, strings or numbers"),
+        (np.array([1, "a"] * 75, dtype=object), "y.npy: holds Python objects"),
+        (np.arange(150) + 0.5, "strong.npy: y looks continuous"),  # the library's error
+        (np.zeros(150, dtype=int), "strong.npy: y has a single class"),
+    ],
+)
+def test_label_errors_name_a_file(candidates, capsys, labels, message):
+    """A label file numpy or the library cannot use is named (not numpy's bare text, not a
+    dump of the array); the library's own errors are prefixed with the file being scored."""
+    path, _, _ = candidates
+    np.save(path / "y.npy", labels, allow_pickle=True)
+    status, _, err = rank(capsys, path / "strong.npy", "--labels", path / "y.npy")
+    assert status == 2 and message in err and "Traceback" not in err
+    assert "\n[" not in repr(err) and "np.asarray(features" not in err
+
+
 def test_unknown_label_column_is_reported(candidates, capsys):
     path, _, _ = candidates
     status, _, err = rank(capsys, path / "labelled.csv", "--labels", "species")
