@@ -2,7 +2,6 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skhscore._constraints import SHRINKAGE_CONSTRAINT
@@ -16,22 +15,7 @@ from skhscore._sklearn_compat import (
     _fit_context,
     validate_params,
 )
-from skhscore._validation import (
-    check_labels,
-    check_numeric_columns,
-    object_labels_fix,
-    untracked_tensor,
-)
-
-
-def _classes_so_far(stats):
-    """The classes of the samples of positive weight: none yet while every sample seen has
-    weight zero (a stream may start with such a batch, which one pass over the data accepts;
-    the score refuses statistics that stay so)."""
-    try:
-        return stats.classes_
-    except ValueError:  # the engine's "every sample seen has weight zero"
-        return np.array([])
+from skhscore._validation import check_label_type, check_labels, classes_seen, estimator_input
 
 
 def _declared_classes(classes):
@@ -194,8 +178,7 @@ class IncrementalHScore(BaseEstimator):
         return self._update(X, y, classes, sample_weight, first_call=first_call, stream=True)
 
     def _update(self, X, y, classes, sample_weight, *, first_call, stream):
-        X = untracked_tensor(X)
-        check_numeric_columns(X)  # names a text column, rather than numpy's float error
+        X = estimator_input(X)
         X, y = validate_data(
             self,
             X,
@@ -205,12 +188,7 @@ class IncrementalHScore(BaseEstimator):
             dtype="numeric",
             ensure_min_samples=1,
         )
-        if type_of_target(y, input_name="y") == "unknown":
-            raise ValueError(
-                "Unknown label type: y holds values that are neither class labels of one "
-                "type nor numbers (an object array of mixed values?). Pass a 1-D array of "
-                "class labels of one type." + object_labels_fix(np.asarray(y))
-            )
+        check_label_type(y)
         if first_call:
             declared = None if classes is None else _declared_classes(classes)
         else:
@@ -251,7 +229,7 @@ class IncrementalHScore(BaseEstimator):
     def _set_state(self, stats, declared):
         self.statistics_ = stats
         self._declared = declared
-        self.classes_ = _classes_so_far(stats) if declared is None else declared.copy()
+        self.classes_ = classes_seen(stats) if declared is None else declared.copy()
         self.n_samples_seen_ = stats.n_samples_seen_
         self._score_cache = None
 
@@ -279,16 +257,16 @@ class IncrementalHScore(BaseEstimator):
             check_is_fitted(other)
             other_stats, other_declared = other.statistics_, other._declared
             other_names = getattr(other, "feature_names_in_", None)
-            other_width = other.n_features_in_  # known also after zero-weight rows only
         elif isinstance(other, HScoreStatistics):
             other.moments()  # refuses empty statistics
             other_stats, other_declared, other_names = other, None, None
-            other_width = other.n_features_
         else:
             raise TypeError(
                 "Can only merge an IncrementalHScore or HScoreStatistics, got "
                 f"{type(other).__name__}."
             )
+        # an estimator knows its width also after rows of weight zero only
+        other_width = getattr(other, "n_features_in_", None) or other_stats.n_features_
         if other_width != self.n_features_in_:
             raise ValueError(
                 f"Cannot merge statistics of {other_width} features into an "
@@ -310,8 +288,7 @@ class IncrementalHScore(BaseEstimator):
             )
         stats = self.statistics_.merge(other_stats)
         if declared is not None:
-            seen = _classes_so_far(stats)
-            unknown = seen[~np.isin(seen, declared)]
+            unknown = np.setdiff1d(classes_seen(stats), declared)
             if unknown.size:
                 raise ValueError(
                     f"The merged samples contain labels outside the declared classes: "
@@ -362,10 +339,9 @@ class IncrementalHScore(BaseEstimator):
                 "Pass both X and y to score new samples, or neither to get the score of the "
                 "samples seen."
             )
-        check_numeric_columns(X)
         X, y = validate_data(
             self,
-            untracked_tensor(X),
+            estimator_input(X),
             y,
             reset=False,
             accept_sparse=("csr", "csc", "coo"),

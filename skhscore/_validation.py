@@ -71,6 +71,33 @@ def untracked_tensor(X, *, to_host=True):
     return X.cpu().numpy() if to_host else X
 
 
+def estimator_input(X):
+    """``untracked_tensor(X)``, with a DataFrame's text or categorical columns named first
+    (an estimator's validate_data would give numpy's bare conversion error)."""
+    X = untracked_tensor(X)
+    check_numeric_columns(X)
+    return X
+
+
+def classes_seen(stats):
+    """The classes of a stream's rows of positive weight: none while it has seen only
+    rows of weight zero (which a stream may start with, as one pass accepts them)."""
+    try:
+        return stats.classes_
+    except ValueError:  # the engine's "every sample seen has weight zero"
+        return np.array([])
+
+
+def check_label_type(y):
+    """Refuse labels scikit-learn calls 'unknown', saying what they hold and the fix."""
+    if type_of_target(y, input_name="y") == "unknown":
+        raise ValueError(
+            "Unknown label type: y holds values that are neither class labels of one "
+            "type nor numbers (an object array of mixed values?). Pass a 1-D array of "
+            "class labels of one type." + object_labels_fix(np.asarray(y))
+        )
+
+
 def check_features(X, *, name="X", min_samples=2):
     """Validate a 2-D numeric feature matrix without converting its dtype.
 
