@@ -37,6 +37,8 @@ _KEYWORD_FLAGS = {
 _KEYWORD_ADVICE = re.compile(
     r"\b(target|shrinkage|method|n_permutations)\s*=\s*(['\"]?)([\w.+-]+)\2"
 )
+# Advice about cross-validation folds, which the command line does not make.
+_FOLD_ADVICE = re.compile(r"\s*If this is one fold of a cross-validation, .*?StratifiedKFold\.")
 # Below this a p-value is not resolved by double precision (0 or a denormal is printed).
 _SMALLEST_PVALUE = 1e-300
 
@@ -147,6 +149,7 @@ def build_parser():
 
 def speak_in_flags(message):
     """Rewrite the library's keyword advice (``target='regression'``) as flags."""
+    message = _FOLD_ADVICE.sub("", message)
     return _KEYWORD_ADVICE.sub(lambda m: f"{_KEYWORD_FLAGS[m[1]]} {m[3]}", message)
 
 

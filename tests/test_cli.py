@@ -487,6 +487,7 @@ def test_label_errors_name_a_file(candidates, capsys, labels, message):
     status, _, err = rank(capsys, path / "strong.npy", "--labels", path / "y.npy")
     assert status == 2 and message in err and "Traceback" not in err
     assert "\n[" not in repr(err) and "np.asarray(features" not in err
+    assert "cross-validation" not in err  # the command line has no folds
 
 
 def test_unknown_label_column_is_reported(candidates, capsys):
