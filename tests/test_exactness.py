@@ -4,11 +4,13 @@ References are SVDs of the centred float64 data (``exact_hscore``), which resolv
 resolve; every case is checked one-shot, streamed (batch updates) and merged.
 """
 
+import math
+
 import numpy as np
 import pytest
 from _reference import exact_hscore, make_task
 
-from skhscore import HScoreStatistics, h_score
+from skhscore import CrossMomentStatistics, HScoreStatistics, h_score
 
 
 def _three_ways(X, y, batches=4, order=None):
@@ -166,3 +168,41 @@ def test_the_view_mean_is_the_weighted_mean_in_common_units(scale):
         assert not view.mean.flags.writeable
         in_input_units = np.ldexp(view.mean, view.unit_exponent) / scale
         np.testing.assert_allclose(in_input_units, expected, rtol=1e-12)
+
+
+def _centred_basis(A):
+    """Left singular vectors of the twice-centred, column-normalised float64 array."""
+    A = np.asarray(A, dtype=np.float64)
+    A = A - A.mean(axis=0)
+    A -= A.mean(axis=0)
+    A /= np.linalg.norm(A, axis=0)
+    U, s, _ = np.linalg.svd(A, full_matrices=False)
+    return U[:, s > s[0] * 1e-13]
+
+
+@pytest.mark.parametrize("target_offset", [1e8, 1e10])
+def test_target_offsets_cost_nothing_merged_or_streamed(target_offset):
+    # the regression target's mean is a centre plus a shift, as the features' is: merging
+    # six parts or streaming them gives the one-pass value (sum of squared canonical
+    # correlations of the given arrays), not one off by the rounding of the absolute means
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(600, 5)) + 1e8
+    Y = (X - 1e8)[:, :2] @ np.array([[1.0, 0.5], [0.2, 1.0]]) + rng.normal(size=(600, 2))
+    Y += target_offset
+    expected = float(np.sum((_centred_basis(X).T @ _centred_basis(Y)) ** 2))
+    parts = [
+        CrossMomentStatistics.from_arrays(X[i : i + 100], Y[i : i + 100])
+        for i in range(0, 600, 100)
+    ]
+    merged = parts[3]
+    for part in parts[:3] + parts[4:]:
+        merged = part.merge(merged)
+    streamed = CrossMomentStatistics()
+    for i in range(0, 600, 100):
+        streamed.update(X[i : i + 100], Y[i : i + 100])
+    one_pass = h_score(X, Y, target="regression")
+    assert one_pass == pytest.approx(expected, rel=1e-12)
+    for got in (h_score(merged), h_score(streamed)):
+        assert got == pytest.approx(one_pass, rel=1e-12)
+    exact_mean = [math.fsum(column) / len(column) for column in Y.T]  # correctly rounded sums
+    np.testing.assert_allclose(merged.target_mean_, exact_mean, rtol=4e-16)

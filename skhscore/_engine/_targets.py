@@ -229,18 +229,20 @@ class CrossMomentStatistics(MergeableStatistics):
         y_exp = column_exponents(y_min, y_max)
         if np.any(y_exp):
             yv = np.ldexp(yv, -y_exp, out=yv)
-        y_mean = yv.mean(axis=0) if w is None else (w @ yv) / wsum
-        yv -= y_mean
+        y_centre = yv.mean(axis=0) if w is None else (w @ yv) / wsum
+        yv -= y_centre
         shift = yv.mean(axis=0) if w is None else (w @ yv) / wsum
         yv -= shift
-        y_mean += shift
         wy = yv if w is None else yv * w[:, None]
 
         part = type(self)(target=self.target)
         part._x = xpart
         part._n_rows = n_rows
         part._y_exp = y_exp
-        part._y_mean = y_mean
+        # the mean as a centre and a small shift from it, as for the features: merging then
+        # subtracts centres (exact when close) instead of rounded absolute means
+        part._y_centre = y_centre
+        part._y_shift = shift
         part._y_scatter = yv.T @ wy
         part._cross = x.T @ wy
         part._y_min = np.ldexp(y_min, -y_exp)
@@ -253,7 +255,8 @@ class CrossMomentStatistics(MergeableStatistics):
         fx = np.ldexp(1.0, self._x._exp - x_exp)
         fy = np.ldexp(1.0, self._y_exp - y_exp)
         self._x._rescale(x_exp)
-        self._y_mean = self._y_mean * fy
+        self._y_centre = self._y_centre * fy
+        self._y_shift = self._y_shift * fy
         self._y_scatter = self._y_scatter * np.outer(fy, fy)
         self._cross = self._cross * np.outer(fx, fy)
         self._y_min = self._y_min * fy
@@ -267,11 +270,11 @@ class CrossMomentStatistics(MergeableStatistics):
         if self._is_empty():
             self.__dict__.update(part.__dict__)
             return
-        if part.n_features_ != self.n_features_ or part._y_mean.shape != self._y_mean.shape:
+        if part.n_features_ != self.n_features_ or part.n_targets_ != self.n_targets_:
             raise ValueError(
                 "Cannot merge statistics of different shapes: "
-                f"({part.n_features_} features, {part._y_mean.shape[0]} targets) into "
-                f"({self.n_features_} features, {self._y_mean.shape[0]} targets)."
+                f"({part.n_features_} features, {part.n_targets_} targets) into "
+                f"({self.n_features_} features, {self.n_targets_} targets)."
             )
         x_exp = np.maximum(self._x._exp, part._x._exp)
         y_exp = np.maximum(self._y_exp, part._y_exp)
@@ -280,10 +283,10 @@ class CrossMomentStatistics(MergeableStatistics):
         n_a, n_b = self._x._n, part._x._n
         n = n_a + n_b
         dx = (part._x._centre - self._x._centre) + (part._x._shift - self._x._shift)
-        dy = part._y_mean - self._y_mean
+        dy = (part._y_centre - self._y_centre) + (part._y_shift - self._y_shift)
         self._cross = self._cross + part._cross + np.outer(dx, dy) * (n_a * n_b / n)
         self._y_scatter = self._y_scatter + part._y_scatter + np.outer(dy, dy) * (n_a * n_b / n)
-        self._y_mean = self._y_mean + dy * (n_b / n)
+        self._y_shift = self._y_shift + dy * (n_b / n)
         self._y_min = np.minimum(self._y_min, part._y_min)
         self._y_max = np.maximum(self._y_max, part._y_max)
         self._n_rows = self._n_rows + part._n_rows
@@ -293,12 +296,12 @@ class CrossMomentStatistics(MergeableStatistics):
     @property
     def n_targets_(self):
         self._check_built()
-        return self._y_mean.shape[0]
+        return self._y_centre.shape[0]
 
     @property
     def target_mean_(self):
         self._check_built()
-        return np.ldexp(self._y_mean, self._y_exp)
+        return np.ldexp(self._y_centre + self._y_shift, self._y_exp)
 
     @property
     def target_scatter_(self):
