@@ -211,10 +211,10 @@ def _regression_null(Zx, Y, view, w, n_permutations, rng):
     q x q eigendecomposition, with the pseudo-inverse semantics of the engine).
     """
     n_rows = Zx.shape[0]
-    y, factor = view.target_rows(Y)
+    y, whiten = view.target_rows(Y)
     scores = np.empty(n_permutations + 1)
     if w is None:
-        Zy = solve_triangular(factor, (y - y.mean(axis=0)).T, lower=True).T
+        Zy = whiten((y - y.mean(axis=0)).T).T
         Zy -= Zy.mean(axis=0)
     batch = max(1, _BATCH_ELEMENTS // max(1, n_rows * y.shape[1]))
     done = 0

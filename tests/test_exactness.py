@@ -206,3 +206,22 @@ def test_target_offsets_cost_nothing_merged_or_streamed(target_offset):
         assert got == pytest.approx(one_pass, rel=1e-12)
     exact_mean = [math.fsum(column) / len(column) for column in Y.T]  # correctly rounded sums
     np.testing.assert_allclose(merged.target_mean_, exact_mean, rtol=4e-16)
+
+
+@pytest.mark.parametrize("cond", [1e4, 1e6, 1e8])
+def test_ill_conditioned_regression_targets_lose_no_direction(cond):
+    # H of a regression target is invariant to invertible maps of the target as well: the
+    # target's rank and whitening come from a factor of its rows, not its Gram matrix
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(800, 5))
+    Y = X[:, :3] @ rng.normal(size=(3, 3)) + rng.normal(size=(800, 3))
+    Y = Y @ _rotation(rng, 3) @ np.diag([1.0, cond**-0.5, 1.0 / cond]) @ _rotation(rng, 3)
+    expected = float(np.sum((_centred_basis(X).T @ _centred_basis(Y)) ** 2))
+    merged = CrossMomentStatistics.from_arrays(X[:300], Y[:300]).merge(
+        CrossMomentStatistics.from_arrays(X[300:], Y[300:])
+    )
+    streamed = CrossMomentStatistics()
+    for i in range(0, 800, 200):
+        streamed.update(X[i : i + 200], Y[i : i + 200])
+    for got in (h_score(X, Y, target="regression"), h_score(merged), h_score(streamed)):
+        assert got == pytest.approx(expected, rel=1e-6)

@@ -71,7 +71,12 @@ class Whitener:
         range of the scatter S."""
         if self.rank == 0:
             return np.zeros((0, T.shape[1]))
-        u = T[self.keep] / self.norms[:, None]
+        return self.whiten_kept(T[self.keep] / self.norms[:, None])
+
+    def whiten_kept(self, u):
+        """:meth:`whiten` of ``u``, rows already the kept columns divided by their norms."""
+        if self.rank == 0:
+            return np.zeros((0, u.shape[1]))
         if self.pre is not None:
             u = solve_triangular(self.pre, u, trans="T", lower=False, check_finite=False)
         return solve_triangular(

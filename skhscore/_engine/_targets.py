@@ -13,13 +13,12 @@ columns, and a pairwise (Chan et al.) merge.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import solve_triangular
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.multiclass import type_of_target
 
 from skhscore._engine._accumulate import check_chunk_size, positive_rows
 from skhscore._engine._base import MergeableStatistics
-from skhscore._engine._rank import whitener_from_scatter
+from skhscore._engine._rank import stack_roots, whitener_from_root
 from skhscore._engine._statistics import HScoreStatistics
 from skhscore._engine._units import column_exponents, varying_columns
 from skhscore._engine._view import StatisticsView
@@ -71,9 +70,6 @@ def check_targets(Y, n_samples, target):
     return Y
 
 
-#: Pivot tolerance of the target's rank (targets are few columns given exactly; their scatter
-#: is only ever used as a Gram matrix).
-TARGET_PIVOT_TOL = 1e-10
 
 
 class CrossMomentStatistics(MergeableStatistics):
@@ -244,6 +240,9 @@ class CrossMomentStatistics(MergeableStatistics):
         part._y_centre = y_centre
         part._y_shift = shift
         part._y_scatter = yv.T @ wy
+        # a factor of the target scatter (a QR of the weighted rows): its whitener resolves
+        # ill-conditioned targets, which the Gram matrix squares away
+        part._y_root = stack_roots(yv if w is None else yv * np.sqrt(w)[:, None])
         part._cross = x.T @ wy
         part._y_min = np.ldexp(y_min, -y_exp)
         part._y_max = np.ldexp(y_max, -y_exp)
@@ -258,6 +257,7 @@ class CrossMomentStatistics(MergeableStatistics):
         self._y_centre = self._y_centre * fy
         self._y_shift = self._y_shift * fy
         self._y_scatter = self._y_scatter * np.outer(fy, fy)
+        self._y_root = self._y_root * fy
         self._cross = self._cross * np.outer(fx, fy)
         self._y_min = self._y_min * fy
         self._y_max = self._y_max * fy
@@ -286,6 +286,8 @@ class CrossMomentStatistics(MergeableStatistics):
         dy = (part._y_centre - self._y_centre) + (part._y_shift - self._y_shift)
         self._cross = self._cross + part._cross + np.outer(dx, dy) * (n_a * n_b / n)
         self._y_scatter = self._y_scatter + part._y_scatter + np.outer(dy, dy) * (n_a * n_b / n)
+        between = dy[None, :] * np.sqrt(n_a * n_b / n)  # the row the means' difference adds
+        self._y_root = stack_roots(self._y_root, part._y_root, between)
         self._y_shift = self._y_shift + dy * (n_b / n)
         self._y_min = np.minimum(self._y_min, part._y_min)
         self._y_max = np.maximum(self._y_max, part._y_max)
@@ -323,9 +325,10 @@ class CrossMomentStatistics(MergeableStatistics):
         ]
 
     def _target_whitener(self):
-        """``(columns, norms, factor)`` of the target scatter (see ``pivoted_whitener``)."""
+        """Whitener of the target scatter from its factor (the float64 rank rule: targets are
+        given, not computed in float32)."""
         varying = varying_columns(self._y_min, self._y_max)
-        return whitener_from_scatter(self._y_scatter, varying, None, pivot_tol=TARGET_PIVOT_TOL)
+        return whitener_from_root(self._y_root, varying, np.finfo(np.float64).eps)
 
     def _target_rank(self):
         """Numerical rank of the centred target (the number of target dimensions)."""
@@ -347,8 +350,7 @@ class CrossMomentStatistics(MergeableStatistics):
         self._check_built()
         varying = varying_columns(self._x._min, self._x._max)
         white = self._target_whitener()
-        cross = self._cross[:, white.columns] / white.kept_norms
-        deviations = solve_triangular(white.factor, cross.T, lower=True, check_finite=False)
+        deviations = white.whiten(self._cross.T)
         return StatisticsView.build(
             self._x,
             deviations=deviations,
@@ -357,8 +359,8 @@ class CrossMomentStatistics(MergeableStatistics):
             classes=None,
             class_weights=None,
             target_rows=lambda Y: (
-                np.ldexp(np.asarray(Y, dtype=np.float64), -self._y_exp)[:, white.columns]
-                / white.kept_norms,
-                white.factor,
+                np.ldexp(np.asarray(Y, dtype=np.float64), -self._y_exp)[:, white.keep]
+                / white.norms,
+                white.whiten_kept,
             ),
         )

@@ -117,8 +117,9 @@ class StatisticsView:
         return shrunk, target
 
     def target_rows(self, Y):
-        """Target rows in the units of the target whitener, its kept columns divided by
-        their norms, and the whitener's factor (regression and multilabel targets only)."""
+        """Target rows in the units of the target whitener, its varying columns divided by
+        their norms, and the function whitening such (centred, transposed) rows (regression
+        and multilabel targets only)."""
         return self._target_rows(Y)
 
     def whiten_rows(self, X):
