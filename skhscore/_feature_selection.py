@@ -76,7 +76,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
     the selected set the most; backward elimination removes the column whose removal lowers
     it the least. The result is the one of
     ``SequentialFeatureSelector(FunctionTransformer(), scoring=<in-sample H-score>)``, but
-    each step costs O(d (k + C)) (forward) or O(d^2) (backward) operations on the
+    each step costs O(d (r + C)) (forward, r the rank) or O(d^2) (backward) operations on the
     sufficient statistics instead of d full H-scores, so the whole path costs about as much
     as one pass over the data.
 

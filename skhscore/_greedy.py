@@ -4,8 +4,10 @@ The H-score of a column subset J is ``||L_J^-1 W_J||_F^2`` with ``L_J`` the Chol
 the scatter restricted to J and ``W_J`` the class deviations. Adding one column j to J raises
 it by ``||w~_j||^2 / r_j``, where ``r_j`` (residual variance) and ``w~_j`` (residual class
 deviations) are the Schur complements of j after J. Forward selection keeps the Cholesky rows
-of the selected set and the residual quantities of *every* candidate, so that one step costs
-O(d (k + C)) for d columns, k selected and C classes, instead of d full H-scores. Backward
+of the selected set (without shrinkage, the residual columns of the engine's rank-r factor)
+and the residual quantities of *every* candidate, so that one step costs O(d (k + C)) with
+shrinkage, O(d (r + C)) without, for d columns, k selected and C classes, instead of d full
+H-scores. Backward
 elimination keeps the inverse of the scatter of the kept set and downdates it (O(d^2) per step).
 
 Everything is computed on the correlation scale (columns divided by their norms). Without

@@ -70,8 +70,6 @@ def check_targets(Y, n_samples, target):
     return Y
 
 
-
-
 class CrossMomentStatistics(MergeableStatistics):
     """Sufficient statistics of features and a regression or multi-label target.
 
