@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from _reference import exact_hscore, make_task
 
-from skhscore import CrossMomentStatistics, HScoreStatistics, h_score
+from skhscore import CrossMomentStatistics, HScoreStatistics, h_score, h_score_test
 
 
 def _three_ways(X, y, batches=4, order=None):
@@ -225,3 +225,20 @@ def test_ill_conditioned_regression_targets_lose_no_direction(cond):
         streamed.update(X[i : i + 200], Y[i : i + 200])
     for got in (h_score(X, Y, target="regression"), h_score(merged), h_score(streamed)):
         assert got == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("cond", [1e6, 1e8])
+def test_weighted_permutation_null_invariant_to_ill_conditioned_target_maps(cond):
+    # every permuted score is invariant to an invertible map of the target, so the p-value
+    # of the weighted permutation test is that of the unmapped target (same permutations)
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(200, 4))
+    Y = 0.12 * X[:, :3] + rng.normal(size=(200, 3))
+    A = _rotation(rng, 3) @ np.diag([1.0, cond**-0.5, 1.0 / cond]) @ _rotation(rng, 3)
+    w = rng.integers(1, 4, size=200).astype(float)
+    kwargs = {"target": "regression", "sample_weight": w, "method": "permutation"}
+    kwargs.update(n_permutations=999, random_state=0)
+    plain = h_score_test(X, Y, **kwargs)
+    mapped = h_score_test(X, Y @ A, **kwargs)
+    assert 0.01 < plain.pvalue < 0.5  # the count of permuted scores above is not at a bound
+    assert mapped.pvalue == plain.pvalue
