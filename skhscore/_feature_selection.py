@@ -76,7 +76,7 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
     the selected set the most; backward elimination removes the column whose removal lowers
     it the least. The result is the one of
     ``SequentialFeatureSelector(FunctionTransformer(), scoring=<in-sample H-score>)``, but
-    each step costs O(d (k + C)) (forward) or O(d^2) (backward) operations on the
+    each step costs O(d (r + C)) (forward, r the rank) or O(d^2) (backward) operations on the
     sufficient statistics instead of d full H-scores, so the whole path costs about as much
     as one pass over the data.
 
@@ -193,10 +193,13 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
 
     Notes
     -----
-    Collinear and constant columns are recognised as in :func:`h_score`: a column whose
-    residual variance after the selected ones is at most ``RESIDUAL_TOL = 1e-10`` of its
-    variance adds exactly zero (the greedy steps work on the scatter matrix, so they resolve
-    collinearity only as far as a Gram matrix does). Scores that differ by less than
+    Collinear and constant columns are recognised as in :func:`h_score`: without shrinkage
+    the greedy steps are Gram-Schmidt steps on the engine's factor of the scatter (refined
+    from the data on ill-conditioned features), so every score on the path is the H-score
+    :func:`h_score` gives those columns, and a column whose residual norm after the selected
+    ones is at most ~9e-13 of its norm adds exactly zero; with shrinkage they work on the
+    shrunk covariance, where a residual variance at most ``1e-10`` of the variance adds
+    exactly zero. Scores that differ by less than
     ``1e-12`` of the score are ties, broken towards the lowest column index
     (SequentialFeatureSelector keeps the first maximum). With ``sample_weight``, n in the
     test is the total weight, so integer weights act as repeated rows.

@@ -4,26 +4,38 @@ The H-score of a column subset J is ``||L_J^-1 W_J||_F^2`` with ``L_J`` the Chol
 the scatter restricted to J and ``W_J`` the class deviations. Adding one column j to J raises
 it by ``||w~_j||^2 / r_j``, where ``r_j`` (residual variance) and ``w~_j`` (residual class
 deviations) are the Schur complements of j after J. Forward selection keeps the Cholesky rows
-of the selected set and the residual quantities of *every* candidate, so that one step costs
-O(d (k + C)) for d columns, k selected and C classes, instead of d full H-scores. Backward
+of the selected set (without shrinkage, the residual columns of the engine's rank-r factor)
+and the residual quantities of *every* candidate, so that one step costs O(d (k + C)) with
+shrinkage, O(d (r + C)) without, for d columns, k selected and C classes, instead of d full
+H-scores. Backward
 elimination keeps the inverse of the scatter of the kept set and downdates it (O(d^2) per step).
 
-Everything is computed on the correlation scale (columns divided by their norms). The greedy
-steps work on the scatter matrix itself, so a column is collinear with the selected ones when
-its residual variance is at most :data:`RESIDUAL_TOL` of its variance (the resolving power of
-a Gram matrix, far coarser than :func:`skhscore.h_score`'s rank rule on ill-conditioned
-features).
+Everything is computed on the correlation scale (columns divided by their norms). Without
+shrinkage the steps work on the engine's factor ``F`` (``F^T F`` the scatter its rank rule
+resolves, refined from the data on ill-conditioned features): residuals are Gram-Schmidt
+residuals of its columns, so they resolve what :func:`skhscore.h_score` resolves, and a column
+is collinear with the selected ones when its residual norm is at most :data:`FACTOR_TOL` of
+its norm. With shrinkage the steps work on the shrunk covariance (well conditioned by
+construction), where a residual variance at most :data:`RESIDUAL_TOL` of the variance is
+collinear.
 """
 
 import numpy as np
 from scipy import stats as sp_stats
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, qr, solve_triangular
+
+from skhscore._engine import rank_tolerance
 
 #: Two candidate scores closer than this (relative to the score) are a tie; a tie goes to the
 #: lowest column index, as in :class:`~sklearn.feature_selection.SequentialFeatureSelector`.
 TIE_RTOL = 1e-12
-#: Residual share of a column's variance at or below which it is collinear with the selected.
+#: Residual share of a column's variance (shrunk covariance) at or below which it is collinear
+#: with the selected.
 RESIDUAL_TOL = 1e-10
+#: Residual share of a column's norm in the engine's factor at or below which it is collinear:
+#: the engine's rank tolerance for float64 (~9e-13); the factor already holds only the
+#: directions the rank rule keeps, so only rounding residue lies below it.
+FACTOR_TOL = rank_tolerance(np.finfo(np.float64).eps)
 
 
 # ---------------------------------------------------------------------------- the problem
@@ -33,15 +45,18 @@ class Problem:
     ``R`` (d x d) is the scatter (or the shrunk covariance) divided by the outer product of
     its column norms, so its diagonal is 1 (0 for a column carrying nothing); ``U`` (C x d)
     holds the class deviations in the same units, so that the H-score of a subset J is
-    ``tr(U_J R_JJ^-1 U_J^T)``.
+    ``tr(U_J R_JJ^-1 U_J^T)``. Without shrinkage ``F`` (rank x d) is the engine's factor in
+    the same units (``R = F^T F``) and the steps work on it; ``F`` is None with shrinkage.
     """
 
     def __init__(self, view, alpha):
         n = view.n
         weights = view.class_weights
         n_features = view.n_features
+        self.F = None
         if alpha == 0.0:
-            matrix = np.array(view.scatter)
+            root = np.array(view.root())
+            matrix = root.T @ root
             dev = view.deviations
             self._row = np.sqrt(weights)
         else:
@@ -59,6 +74,9 @@ class Problem:
         R.flat[:: n_features + 1] = positive.astype(np.float64)
         U = dev / norms
         U[:, ~positive] = 0.0
+        if alpha == 0.0:
+            self.F = root / norms
+            self.F[:, ~positive] = 0.0
         self.R = R
         self.U = U
         self._norms = norms
@@ -135,6 +153,10 @@ class _ForwardState:
         R, U = problem.R, problem.U
         self.R = R
         n_features = R.shape[0]
+        # with a factor, its residual columns (orthogonal to the selected) and their basis
+        self.F = None if problem.F is None else np.array(problem.F)
+        self.basis = [] if self.F is not None else None
+        self.tol = RESIDUAL_TOL if self.F is None else FACTOR_TOL**2
         self.resid_var = np.diag(R).copy()
         self.resid_dev = U.copy()
         self.resid_held = None if held_out is None else held_out.copy()
@@ -145,7 +167,7 @@ class _ForwardState:
 
     def gains(self):
         """Gain in H of adding each column; zero for columns collinear with the set."""
-        eligible = ~self.taken & (self.resid_var > RESIDUAL_TOL)
+        eligible = ~self.taken & (self.resid_var > self.tol)
         gains = np.zeros(self.resid_var.shape[0])
         dev = self.resid_dev[:, eligible]
         gains[eligible] = np.einsum("cj,cj->j", dev, dev) / self.resid_var[eligible]
@@ -155,16 +177,13 @@ class _ForwardState:
         """Add column p; return (gain, Wilks ratio of its partial test, held-out gain)."""
         self.taken[p] = True
         var = self.resid_var[p]
-        if var <= RESIDUAL_TOL:  # collinear with the selected set: adds exactly nothing
+        if var <= self.tol:  # collinear with the selected set: adds exactly nothing
             self.resid_var[p] = 0.0
             return 0.0, 1.0, 0.0
-        root = np.sqrt(var)
-        if self.rank == self.rows.shape[0]:
-            grown = np.zeros((2 * self.rows.shape[0], self.rows.shape[1]))
-            grown[: self.rank] = self.rows
-            self.rows = grown
-        done = self.rows[: self.rank]
-        q = (self.R[p] - done[:, p] @ done) / root
+        if self.F is not None:
+            q, root = self._factor_step(p)
+        else:
+            q, root = self._gram_step(p, var)
         m = self.resid_dev[:, p] / root
         wilks = 1.0 - float(_inverse_quadratic(self.gram, m)[0])
         held = 0.0
@@ -173,14 +192,42 @@ class _ForwardState:
             held = float(m @ m_held)
             self.resid_held -= np.outer(m_held, q)
             self.resid_held[:, p] = 0.0
-        self.resid_var -= q * q
+        if self.F is None:
+            self.resid_var -= q * q
         self.resid_var[p] = 0.0
         self.resid_dev -= np.outer(m, q)
         self.resid_dev[:, p] = 0.0
-        self.rows[self.rank] = q
         self.rank += 1
         self.gram += np.outer(m, m)
         return float(m @ m), wilks, held
+
+    def _gram_step(self, p, var):
+        """Cholesky row of column p from the scatter (Schur complements)."""
+        root = np.sqrt(var)
+        if self.rank == self.rows.shape[0]:
+            grown = np.zeros((2 * self.rows.shape[0], self.rows.shape[1]))
+            grown[: self.rank] = self.rows
+            self.rows = grown
+        done = self.rows[: self.rank]
+        q = (self.R[p] - done[:, p] @ done) / root
+        self.rows[self.rank] = q
+        return q, root
+
+    def _factor_step(self, p):
+        """Gram-Schmidt step on the factor's column p (reorthogonalised): its coefficients."""
+        e = self.F[:, p].copy()
+        if self.basis:
+            done = np.asarray(self.basis)
+            e -= done.T @ (done @ e)
+        root = float(np.sqrt(e @ e))
+        direction = e / root
+        q = direction @ self.F
+        q[p] = root
+        self.F -= np.outer(direction, q)
+        self.F[:, p] = 0.0
+        self.basis.append(direction)
+        self.resid_var = np.einsum("kj,kj->j", self.F, self.F)
+        return q, root
 
 
 def _forward_path(problem, n_steps, level=None, held_out=None):
@@ -224,37 +271,45 @@ def _ordered_scores(problem, order, held_out=None):
 
 
 # ---------------------------------------------------------------------------- backward
-def _basis_from_right(R):
+def _basis_from_right(problem):
     """Columns kept by scanning from the last column to the first, dropping dependent ones.
 
     This is the set that repeatedly removing the lowest-index column lying in the span of
     the others (a zero-loss removal, the first thing a backward greedy does on rank-deficient
     data) ends with; those removals happen in increasing column order.
     """
+    R = problem.R
     n_features = R.shape[0]
     positive = np.flatnonzero(np.diag(R) > 0)
     rev = positive[::-1]
-    try:
-        factor, _ = cho_factor(R[np.ix_(rev, rev)], lower=True, check_finite=False)
-        if np.all(np.diag(factor) ** 2 > RESIDUAL_TOL):
+    if problem.F is not None:
+        factor = qr(problem.F[:, rev], mode="r", check_finite=False)[0]
+        pivots = np.zeros(rev.size)
+        pivots[: min(factor.shape)] = np.abs(np.diag(factor))
+        if np.all(pivots > FACTOR_TOL):
             return np.sort(positive)
-    except LinAlgError:
-        pass
-    state = _ForwardState(_Bare(R))
+    else:
+        try:
+            factor, _ = cho_factor(R[np.ix_(rev, rev)], lower=True, check_finite=False)
+            if np.all(np.diag(factor) ** 2 > RESIDUAL_TOL):
+                return np.sort(positive)
+        except LinAlgError:
+            pass
+    state = _ForwardState(_Bare(problem))
     basis = []
     for j in range(n_features - 1, -1, -1):
-        if state.resid_var[j] > RESIDUAL_TOL:
+        if state.resid_var[j] > state.tol:
             state.add(j)
             basis.append(j)
     return np.sort(np.asarray(basis, dtype=np.intp))
 
 
 class _Bare:
-    """A problem with a scatter and no class deviations (for the rank scan)."""
+    """A problem with a scatter (and factor) and no class deviations (for the rank scan)."""
 
-    def __init__(self, R):
-        self.R = R
-        self.U = np.zeros((1, R.shape[0]))
+    def __init__(self, problem):
+        self.R, self.F = problem.R, problem.F
+        self.U = np.zeros((1, problem.R.shape[0]))
 
 
 class _BackwardState:
@@ -262,9 +317,14 @@ class _BackwardState:
 
     def __init__(self, problem, basis):
         self.columns = basis
-        sub = problem.R[np.ix_(basis, basis)]
-        factor = cho_factor(sub, lower=True, check_finite=False)
-        inverse = cho_solve(factor, np.eye(basis.shape[0]), check_finite=False)
+        if problem.F is not None:  # the inverse from the factor's R: no squared condition
+            upper = qr(problem.F[:, basis], mode="r", check_finite=False)[0][: basis.size]
+            half = solve_triangular(upper, np.eye(basis.size), check_finite=False)
+            inverse = half @ half.T
+        else:
+            sub = problem.R[np.ix_(basis, basis)]
+            factor = cho_factor(sub, lower=True, check_finite=False)
+            inverse = cho_solve(factor, np.eye(basis.shape[0]), check_finite=False)
         self.inverse = (inverse + inverse.T) / 2
         self.solved = self.inverse @ problem.U[:, basis].T  # R^-1 U^T, one row per column
         self.gram = problem.U[:, basis] @ self.solved  # M^T M of the kept set
@@ -304,7 +364,7 @@ def _backward_path(problem, n_keep, level=None):
     """
     n_features = problem.n_features
     n_classes = problem.n_classes
-    basis = _basis_from_right(problem.R)
+    basis = _basis_from_right(problem)
     order, pvalues = [], []
     # zero-loss removals first: columns in the span of the others, lowest index first
     dependent = np.setdiff1d(np.arange(n_features), basis)

@@ -211,11 +211,14 @@ def _regression_null(Zx, Y, view, w, n_permutations, rng):
     q x q eigendecomposition, with the pseudo-inverse semantics of the engine).
     """
     n_rows = Zx.shape[0]
-    y, factor = view.target_rows(Y)
+    y, whiten = view.target_rows(Y)
     scores = np.empty(n_permutations + 1)
     if w is None:
-        Zy = solve_triangular(factor, (y - y.mean(axis=0)).T, lower=True).T
+        Zy = whiten((y - y.mean(axis=0)).T).T
         Zy -= Zy.mean(axis=0)
+    else:  # a well-conditioned basis of the target first: the per-permutation eigenvalue
+        # cut-off below then never meets an ill-conditioned target, only a reweighted one
+        y = whiten((y - w @ y / w.sum()).T).T
     batch = max(1, _BATCH_ELEMENTS // max(1, n_rows * y.shape[1]))
     done = 0
     while done < n_permutations + 1:

@@ -4,11 +4,13 @@ References are SVDs of the centred float64 data (``exact_hscore``), which resolv
 resolve; every case is checked one-shot, streamed (batch updates) and merged.
 """
 
+import math
+
 import numpy as np
 import pytest
 from _reference import exact_hscore, make_task
 
-from skhscore import HScoreStatistics, h_score
+from skhscore import CrossMomentStatistics, HScoreStatistics, h_score, h_score_test
 
 
 def _three_ways(X, y, batches=4, order=None):
@@ -166,3 +168,77 @@ def test_the_view_mean_is_the_weighted_mean_in_common_units(scale):
         assert not view.mean.flags.writeable
         in_input_units = np.ldexp(view.mean, view.unit_exponent) / scale
         np.testing.assert_allclose(in_input_units, expected, rtol=1e-12)
+
+
+def _centred_basis(A):
+    """Left singular vectors of the twice-centred, column-normalised float64 array."""
+    A = np.asarray(A, dtype=np.float64)
+    A = A - A.mean(axis=0)
+    A -= A.mean(axis=0)
+    A /= np.linalg.norm(A, axis=0)
+    U, s, _ = np.linalg.svd(A, full_matrices=False)
+    return U[:, s > s[0] * 1e-13]
+
+
+@pytest.mark.parametrize("target_offset", [1e8, 1e10])
+def test_target_offsets_cost_nothing_merged_or_streamed(target_offset):
+    # the regression target's mean is a centre plus a shift, as the features' is: merging
+    # six parts or streaming them gives the one-pass value (sum of squared canonical
+    # correlations of the given arrays), not one off by the rounding of the absolute means
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(600, 5)) + 1e8
+    Y = (X - 1e8)[:, :2] @ np.array([[1.0, 0.5], [0.2, 1.0]]) + rng.normal(size=(600, 2))
+    Y += target_offset
+    expected = float(np.sum((_centred_basis(X).T @ _centred_basis(Y)) ** 2))
+    parts = [
+        CrossMomentStatistics.from_arrays(X[i : i + 100], Y[i : i + 100])
+        for i in range(0, 600, 100)
+    ]
+    merged = parts[3]
+    for part in parts[:3] + parts[4:]:
+        merged = part.merge(merged)
+    streamed = CrossMomentStatistics()
+    for i in range(0, 600, 100):
+        streamed.update(X[i : i + 100], Y[i : i + 100])
+    one_pass = h_score(X, Y, target="regression")
+    assert one_pass == pytest.approx(expected, rel=1e-12)
+    for got in (h_score(merged), h_score(streamed)):
+        assert got == pytest.approx(one_pass, rel=1e-12)
+    exact_mean = [math.fsum(column) / len(column) for column in Y.T]  # correctly rounded sums
+    np.testing.assert_allclose(merged.target_mean_, exact_mean, rtol=4e-16)
+
+
+@pytest.mark.parametrize("cond", [1e4, 1e6, 1e8])
+def test_ill_conditioned_regression_targets_lose_no_direction(cond):
+    # H of a regression target is invariant to invertible maps of the target as well: the
+    # target's rank and whitening come from a factor of its rows, not its Gram matrix
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(800, 5))
+    Y = X[:, :3] @ rng.normal(size=(3, 3)) + rng.normal(size=(800, 3))
+    Y = Y @ _rotation(rng, 3) @ np.diag([1.0, cond**-0.5, 1.0 / cond]) @ _rotation(rng, 3)
+    expected = float(np.sum((_centred_basis(X).T @ _centred_basis(Y)) ** 2))
+    merged = CrossMomentStatistics.from_arrays(X[:300], Y[:300]).merge(
+        CrossMomentStatistics.from_arrays(X[300:], Y[300:])
+    )
+    streamed = CrossMomentStatistics()
+    for i in range(0, 800, 200):
+        streamed.update(X[i : i + 200], Y[i : i + 200])
+    for got in (h_score(X, Y, target="regression"), h_score(merged), h_score(streamed)):
+        assert got == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("cond", [1e6, 1e8])
+def test_weighted_permutation_null_invariant_to_ill_conditioned_target_maps(cond):
+    # every permuted score is invariant to an invertible map of the target, so the p-value
+    # of the weighted permutation test is that of the unmapped target (same permutations)
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(200, 4))
+    Y = 0.12 * X[:, :3] + rng.normal(size=(200, 3))
+    A = _rotation(rng, 3) @ np.diag([1.0, cond**-0.5, 1.0 / cond]) @ _rotation(rng, 3)
+    w = rng.integers(1, 4, size=200).astype(float)
+    kwargs = {"target": "regression", "sample_weight": w, "method": "permutation"}
+    kwargs.update(n_permutations=999, random_state=0)
+    plain = h_score_test(X, Y, **kwargs)
+    mapped = h_score_test(X, Y @ A, **kwargs)
+    assert 0.01 < plain.pvalue < 0.5  # the count of permuted scores above is not at a bound
+    assert mapped.pvalue == plain.pvalue

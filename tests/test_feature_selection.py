@@ -509,3 +509,43 @@ def test_matches_sfs_with_constant_columns(direction, m):
     assert list(selector.selection_order_) == order
     if direction == "backward":
         assert order[:2] == [0, 16]
+
+
+def exact_hscore_svd(X, y):
+    """H-score from an SVD of the centred float64 data (an independent reference)."""
+    centred = np.asarray(X, dtype=np.float64) - np.mean(X, axis=0, dtype=np.float64)
+    left, singular, _ = np.linalg.svd(centred, full_matrices=False)
+    left = left[:, singular > singular[0] * 1e-13]
+    return sum(np.sum(y == c) * np.sum(left[y == c].mean(axis=0) ** 2) for c in np.unique(y))
+
+
+def ill_conditioned(kind, seed=0):
+    rng = np.random.default_rng(seed)
+    n, d = 500, 5
+    y = rng.integers(0, 3, n)
+    Z = rng.normal(size=(n, d)) + y[:, None] * np.array([1.0, 0.6, 0.3, 0.2, 0.1])
+    if kind == "affine":
+        return Z @ (np.eye(d) + 1e5 * np.ones((d, d))) + 7.0, y
+    left = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    right = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    return Z @ left @ np.diag(np.logspace(0, -float(kind), d)) @ right, y
+
+
+@pytest.mark.parametrize("kind", ["affine", 6, 8])
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_scores_path_exact_on_ill_conditioned_features(kind, direction):
+    # the greedy steps resolve what h_score resolves (the engine's refined factor), not
+    # only what a Gram matrix does: each score on the path is the exact H of its columns
+    X, y = ill_conditioned(kind)
+    n_select = 1 if direction == "backward" else 5
+    selector = HScoreFeatureSelector(n_features_to_select=n_select, direction=direction)
+    selector.fit(X, y)
+    order = list(selector.selection_order_)
+    for i, score in enumerate(selector.scores_path_):
+        if direction == "forward":
+            columns = order[: i + 1]
+        else:
+            columns = [j for j in range(X.shape[1]) if j not in order[: i + 1]]
+        expected = exact_hscore_svd(X[:, columns], y)
+        assert score == pytest.approx(expected, rel=1e-6)
+    assert exact_hscore_svd(X, y) == pytest.approx(h_score(X, y), rel=1e-6)

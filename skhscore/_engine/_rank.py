@@ -71,7 +71,12 @@ class Whitener:
         range of the scatter S."""
         if self.rank == 0:
             return np.zeros((0, T.shape[1]))
-        u = T[self.keep] / self.norms[:, None]
+        return self.whiten_kept(T[self.keep] / self.norms[:, None])
+
+    def whiten_kept(self, u):
+        """:meth:`whiten` of ``u``, rows already the kept columns divided by their norms."""
+        if self.rank == 0:
+            return np.zeros((0, u.shape[1]))
         if self.pre is not None:
             u = solve_triangular(self.pre, u, trans="T", lower=False, check_finite=False)
         return solve_triangular(
@@ -116,12 +121,11 @@ def _pivoted_cholesky(matrix, tol):
     return np.tril(factor[:, :rank]), pivots - 1, rank  # LAPACK pivots are 1-based
 
 
-def whitener_from_scatter(scatter, varying, roundoff, pivot_tol=None):
+def whitener_from_scatter(scatter, varying, roundoff):
     """Whitener of a scatter matrix by LAPACK's pivoted Cholesky (``dpstrf``).
 
     The pivoted Cholesky stops at pivots below the input's tolerance, or below the Gram's own
-    rounding level when that is larger (a scatter alone cannot resolve further); a fixed
-    ``pivot_tol`` replaces the input's tolerance.
+    rounding level when that is larger (a scatter alone cannot resolve further).
     """
     keep = np.flatnonzero(varying)
     if keep.size == 0:
@@ -129,7 +133,7 @@ def whitener_from_scatter(scatter, varying, roundoff, pivot_tol=None):
     scatter = scatter[np.ix_(keep, keep)]
     norms = np.sqrt(np.diag(scatter))
     correlation = scatter / np.outer(norms, norms)
-    tol_pivot = rank_tolerance(roundoff) ** 2 if pivot_tol is None else pivot_tol
+    tol_pivot = rank_tolerance(roundoff) ** 2
     floor = gram_floor(keep.size)
     lower, perm, rank = _pivoted_cholesky(correlation, max(tol_pivot, floor))
     smallest = float(np.min(np.diag(lower[:rank])) ** 2) if rank else np.inf

@@ -13,13 +13,12 @@ columns, and a pairwise (Chan et al.) merge.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import solve_triangular
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.multiclass import type_of_target
 
 from skhscore._engine._accumulate import check_chunk_size, positive_rows
 from skhscore._engine._base import MergeableStatistics
-from skhscore._engine._rank import whitener_from_scatter
+from skhscore._engine._rank import stack_roots, whitener_from_root
 from skhscore._engine._statistics import HScoreStatistics
 from skhscore._engine._units import column_exponents, varying_columns
 from skhscore._engine._view import StatisticsView
@@ -69,11 +68,6 @@ def check_targets(Y, n_samples, target):
     if sp.issparse(Y) and Y.format != "csr":
         Y = Y.tocsr()
     return Y
-
-
-#: Pivot tolerance of the target's rank (targets are few columns given exactly; their scatter
-#: is only ever used as a Gram matrix).
-TARGET_PIVOT_TOL = 1e-10
 
 
 class CrossMomentStatistics(MergeableStatistics):
@@ -229,19 +223,24 @@ class CrossMomentStatistics(MergeableStatistics):
         y_exp = column_exponents(y_min, y_max)
         if np.any(y_exp):
             yv = np.ldexp(yv, -y_exp, out=yv)
-        y_mean = yv.mean(axis=0) if w is None else (w @ yv) / wsum
-        yv -= y_mean
+        y_centre = yv.mean(axis=0) if w is None else (w @ yv) / wsum
+        yv -= y_centre
         shift = yv.mean(axis=0) if w is None else (w @ yv) / wsum
         yv -= shift
-        y_mean += shift
         wy = yv if w is None else yv * w[:, None]
 
         part = type(self)(target=self.target)
         part._x = xpart
         part._n_rows = n_rows
         part._y_exp = y_exp
-        part._y_mean = y_mean
+        # the mean as a centre and a small shift from it, as for the features: merging then
+        # subtracts centres (exact when close) instead of rounded absolute means
+        part._y_centre = y_centre
+        part._y_shift = shift
         part._y_scatter = yv.T @ wy
+        # a factor of the target scatter (a QR of the weighted rows): its whitener resolves
+        # ill-conditioned targets, which the Gram matrix squares away
+        part._y_root = stack_roots(yv if w is None else yv * np.sqrt(w)[:, None])
         part._cross = x.T @ wy
         part._y_min = np.ldexp(y_min, -y_exp)
         part._y_max = np.ldexp(y_max, -y_exp)
@@ -253,8 +252,10 @@ class CrossMomentStatistics(MergeableStatistics):
         fx = np.ldexp(1.0, self._x._exp - x_exp)
         fy = np.ldexp(1.0, self._y_exp - y_exp)
         self._x._rescale(x_exp)
-        self._y_mean = self._y_mean * fy
+        self._y_centre = self._y_centre * fy
+        self._y_shift = self._y_shift * fy
         self._y_scatter = self._y_scatter * np.outer(fy, fy)
+        self._y_root = self._y_root * fy
         self._cross = self._cross * np.outer(fx, fy)
         self._y_min = self._y_min * fy
         self._y_max = self._y_max * fy
@@ -267,11 +268,11 @@ class CrossMomentStatistics(MergeableStatistics):
         if self._is_empty():
             self.__dict__.update(part.__dict__)
             return
-        if part.n_features_ != self.n_features_ or part._y_mean.shape != self._y_mean.shape:
+        if part.n_features_ != self.n_features_ or part.n_targets_ != self.n_targets_:
             raise ValueError(
                 "Cannot merge statistics of different shapes: "
-                f"({part.n_features_} features, {part._y_mean.shape[0]} targets) into "
-                f"({self.n_features_} features, {self._y_mean.shape[0]} targets)."
+                f"({part.n_features_} features, {part.n_targets_} targets) into "
+                f"({self.n_features_} features, {self.n_targets_} targets)."
             )
         x_exp = np.maximum(self._x._exp, part._x._exp)
         y_exp = np.maximum(self._y_exp, part._y_exp)
@@ -280,10 +281,12 @@ class CrossMomentStatistics(MergeableStatistics):
         n_a, n_b = self._x._n, part._x._n
         n = n_a + n_b
         dx = (part._x._centre - self._x._centre) + (part._x._shift - self._x._shift)
-        dy = part._y_mean - self._y_mean
+        dy = (part._y_centre - self._y_centre) + (part._y_shift - self._y_shift)
         self._cross = self._cross + part._cross + np.outer(dx, dy) * (n_a * n_b / n)
         self._y_scatter = self._y_scatter + part._y_scatter + np.outer(dy, dy) * (n_a * n_b / n)
-        self._y_mean = self._y_mean + dy * (n_b / n)
+        between = dy[None, :] * np.sqrt(n_a * n_b / n)  # the row the means' difference adds
+        self._y_root = stack_roots(self._y_root, part._y_root, between)
+        self._y_shift = self._y_shift + dy * (n_b / n)
         self._y_min = np.minimum(self._y_min, part._y_min)
         self._y_max = np.maximum(self._y_max, part._y_max)
         self._n_rows = self._n_rows + part._n_rows
@@ -293,12 +296,12 @@ class CrossMomentStatistics(MergeableStatistics):
     @property
     def n_targets_(self):
         self._check_built()
-        return self._y_mean.shape[0]
+        return self._y_centre.shape[0]
 
     @property
     def target_mean_(self):
         self._check_built()
-        return np.ldexp(self._y_mean, self._y_exp)
+        return np.ldexp(self._y_centre + self._y_shift, self._y_exp)
 
     @property
     def target_scatter_(self):
@@ -320,9 +323,10 @@ class CrossMomentStatistics(MergeableStatistics):
         ]
 
     def _target_whitener(self):
-        """``(columns, norms, factor)`` of the target scatter (see ``pivoted_whitener``)."""
+        """Whitener of the target scatter from its factor (the float64 rank rule: targets are
+        given, not computed in float32)."""
         varying = varying_columns(self._y_min, self._y_max)
-        return whitener_from_scatter(self._y_scatter, varying, None, pivot_tol=TARGET_PIVOT_TOL)
+        return whitener_from_root(self._y_root, varying, np.finfo(np.float64).eps)
 
     def _target_rank(self):
         """Numerical rank of the centred target (the number of target dimensions)."""
@@ -344,8 +348,7 @@ class CrossMomentStatistics(MergeableStatistics):
         self._check_built()
         varying = varying_columns(self._x._min, self._x._max)
         white = self._target_whitener()
-        cross = self._cross[:, white.columns] / white.kept_norms
-        deviations = solve_triangular(white.factor, cross.T, lower=True, check_finite=False)
+        deviations = white.whiten(self._cross.T)
         return StatisticsView.build(
             self._x,
             deviations=deviations,
@@ -354,8 +357,8 @@ class CrossMomentStatistics(MergeableStatistics):
             classes=None,
             class_weights=None,
             target_rows=lambda Y: (
-                np.ldexp(np.asarray(Y, dtype=np.float64), -self._y_exp)[:, white.columns]
-                / white.kept_norms,
-                white.factor,
+                np.ldexp(np.asarray(Y, dtype=np.float64), -self._y_exp)[:, white.keep]
+                / white.norms,
+                white.whiten_kept,
             ),
         )

@@ -90,6 +90,15 @@ class StatisticsView:
             scatter = scatter * np.outer(keep, keep)
         return _frozen(scatter)
 
+    def root(self):
+        """Rows of a factor ``F`` with ``F.T @ F`` the scatter the rank rule resolves, in
+        common units (constant columns and dropped directions zero).
+
+        On ill-conditioned features this factor is what the engine refined from the data: a
+        Gram-Schmidt on its columns resolves what :attr:`scatter` (a Gram matrix) cannot.
+        """
+        return _frozen(self.whitener.root(self.n_features) * self._to_global)
+
     def whitened_deviations(self):
         """``M`` (rank x targets) with ``H = ||M||_F^2 = tr(pinv(S) B)``."""
         return self.whitener.whiten(self._scaled_deviations.T)
@@ -108,8 +117,9 @@ class StatisticsView:
         return shrunk, target
 
     def target_rows(self, Y):
-        """Target rows in the units of the target whitener, its kept columns divided by
-        their norms, and the whitener's factor (regression and multilabel targets only)."""
+        """Target rows in the units of the target whitener, its varying columns divided by
+        their norms, and the function whitening such (centred, transposed) rows (regression
+        and multilabel targets only)."""
         return self._target_rows(Y)
 
     def whiten_rows(self, X):
