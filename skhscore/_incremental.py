@@ -179,7 +179,7 @@ class IncrementalHScore(BaseEstimator):
         return self._update(X, y, classes, sample_weight, first_call=first_call)
 
     def _update(self, X, y, classes, sample_weight, *, first_call):
-        X = untracked_tensor(X)
+        X, y = untracked_tensor(X), untracked_tensor(y)
         X, y = validate_data(
             self,
             X,
@@ -344,7 +344,7 @@ class IncrementalHScore(BaseEstimator):
         X, y = validate_data(
             self,
             untracked_tensor(X),
-            y,
+            untracked_tensor(y),
             reset=False,
             accept_sparse=("csr", "csc", "coo"),
             dtype="numeric",

@@ -226,7 +226,7 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
             "y is required: the H-score measures how much label information the features "
             "carry, so it needs the class labels."
         )
-    y = _as_label_array(y)
+    y = _as_label_array(untracked_tensor(y))  # labels a network computed: detached
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if n_samples is not None:
@@ -307,7 +307,7 @@ def check_sample_weight(sample_weight, n_samples, *, allow_all_zero=False):
     """
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight)
+    w = np.asarray(untracked_tensor(sample_weight))
     if w.ndim == 0:
         w = np.full(n_samples, float(w))
     if w.ndim != 1:

@@ -86,3 +86,31 @@ def test_array_api_path_takes_tracking_and_half_tensors(dispatch, dtype):
     with sklearn.config_context(array_api_dispatch=False):
         expected = h_score(reference, y)
     assert h_score(tensor, y) == pytest.approx(expected, rel=1e-10)
+
+
+def test_labels_weights_and_targets_may_be_tracking_or_half_tensors():
+    # what a network computes next to the features: labels, weights, a regression target
+    X, y = _task(4)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, size=y.shape[0])
+    labels = [
+        torch.as_tensor(y),
+        torch.as_tensor(y, dtype=torch.float32).requires_grad_() * 1,
+        torch.as_tensor(y).to(torch.bfloat16),
+    ]
+    for metric in (h_score, logme_score, lambda X, y: h_score_test(X, y).pvalue):
+        for t in labels:
+            assert metric(X, t) == pytest.approx(metric(X, y), rel=1e-12)
+    for t in labels:
+        model = IncrementalHScore().partial_fit(X, t)
+        assert model.score_ == pytest.approx(h_score(X, y), rel=1e-12)
+        assert model.score(X, t) == pytest.approx(h_score(X, y), rel=1e-12)
+    weights = torch.as_tensor(w).requires_grad_() * 1
+    assert h_score(X, y, sample_weight=weights) == pytest.approx(
+        h_score(X, y, sample_weight=w), rel=1e-12
+    )
+    target = _tracking(X[:, :2] + 0.5)
+    expected = h_score(X, target.detach().numpy(), target="regression")
+    assert h_score(X, target, target="regression") == pytest.approx(expected, rel=1e-12)
+    half = target.to(torch.bfloat16)
+    expected = h_score(X, half.detach().float().numpy(), target="regression")
+    assert h_score(X, half, target="regression") == pytest.approx(expected, rel=1e-12)
