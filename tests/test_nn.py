@@ -194,6 +194,36 @@ def test_a_module_that_runs_twice_is_refused():
         TorchFeatures(net, "1").transform(np.zeros((3, 4), dtype=np.float32))
 
 
+@pytest.mark.parametrize("pooling", ["mean", "max", "first"])
+def test_one_dimensional_convolutions_pool_over_the_length(pooling):
+    # (n, channels, length): the channels are the features, whatever the layer
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Conv1d(2, 7, 3), nn.ReLU(), nn.Conv1d(7, 5, 3))
+    X = np.random.default_rng(3).normal(size=(9, 2, 20)).astype(np.float32)
+    with torch.no_grad():
+        hidden = net[1](net[0](torch.as_tensor(X))).numpy()
+    expected = {"mean": hidden.mean(axis=2), "max": hidden.max(axis=2)}
+    expected["first"] = hidden[:, :, 0]
+    got = TorchFeatures(net, "1", pooling=pooling).fit_transform(X)
+    np.testing.assert_allclose(got, expected[pooling], rtol=1e-6, atol=1e-6)
+
+
+def test_one_dimensional_convolutions_and_tokens_ask_for_a_pooling_callable():
+    class TextCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.conv = nn.Embedding(20, 6), nn.Conv1d(6, 4, 3)
+
+        def forward(self, ids):
+            return self.conv(self.embed(ids).transpose(1, 2))
+
+    ids = np.random.default_rng(0).integers(0, 20, size=(5, 9))
+    with pytest.raises(ValueError, match="pass pooling= a callable"):
+        TorchFeatures(TextCNN(), "conv").fit(ids)
+    features = TorchFeatures(TextCNN(), "conv", pooling=lambda out: out.mean(dim=2))
+    assert features.fit_transform(ids).shape == (5, 4)
+
+
 class TinyEncoder(nn.Module):
     """Token ids -> embeddings -> a 3-layer transformer encoder (batch first)."""
 

@@ -9,6 +9,7 @@ from skhscore._sklearn_compat import HasMethods, Interval, StrOptions
 from skhscore.nn._network import (
     POOLINGS,
     FrozenNetworkFeatures,
+    first_tensor,
     import_torch,
     n_rows,
     pool,
@@ -22,6 +23,22 @@ def _input_channels(module):
         if hasattr(sub, "in_channels") and type(sub).__name__.startswith("Conv"):
             return sub.in_channels
     return None
+
+
+def _sequences_are_channels_first(module):
+    """True when the network's 3-D outputs are (n, channels, length): it has 1-D
+    convolutions and nothing that works on (n, tokens, features) (attention, recurrent
+    layers, embeddings). A network with both is ambiguous: refused with the fix."""
+    torch = import_torch()
+    convolutions = torch.nn.modules.conv._ConvNd
+    token_modules = (torch.nn.MultiheadAttention, torch.nn.RNNBase, torch.nn.Embedding)
+    subs = list(module.modules())
+    conv1d = any(isinstance(sub, convolutions) and len(sub.kernel_size) == 1 for sub in subs)
+    if not conv1d:
+        return False
+    if any(isinstance(sub, token_modules) for sub in subs):
+        return None
+    return True
 
 
 def _stages(module):
@@ -73,10 +90,11 @@ class TorchFeatures(FrozenNetworkFeatures):
     pooling : {"mean", "max", "first", "flatten"} or callable, default="mean"
         How a layer's output becomes one row per sample. 2-D outputs are kept as they are;
         3-D outputs are read as (n, tokens, features) (transformer encoders, batch-first
-        RNNs) and pooled over the tokens; outputs with 4 or more axes as ``(n, channels,
-        height, width, ...)`` (convolutions) and pooled over the spatial axes. "first"
-        takes the first token (a [CLS] token) or the top-left position, "flatten" keeps
-        every value. A
+        RNNs) and pooled over the tokens, or, in a network whose convolutions are 1-D, as
+        (n, channels, length) and pooled over the length (a network with both is refused:
+        pass a callable); outputs with 4 or more axes as ``(n, channels, height, width,
+        ...)`` (convolutions) and pooled over the spatial axes. "first" takes the first
+        token (a [CLS] token) or the first position, "flatten" keeps every value. A
         callable gets the raw output (tensor, tuple, ...) and returns an (n, k) tensor.
     batch_size : int, default=64
         Samples per forward pass.
@@ -193,6 +211,19 @@ class TorchFeatures(FrozenNetworkFeatures):
         first_param = next(module.parameters(), None)
         dtype = torch.get_default_dtype() if first_param is None else first_param.dtype
         captured, hooks = {}, []
+        channels_first = _sequences_are_channels_first(module)
+
+        def pooled(output):
+            ambiguous = channels_first is None and not callable(self.pooling)
+            if ambiguous and first_tensor(output).ndim == 3:
+                raise ValueError(
+                    f"A layer gave a 3-D output, and {type(module).__name__} has both 1-D "
+                    "convolutions, whose outputs are (n, channels, length), and token "
+                    "layers, whose outputs are (n, tokens, features): pass pooling= a "
+                    "callable that says which axis to pool, e.g. lambda out: "
+                    "out.mean(dim=2) for (n, channels, length)."
+                )
+            return pool(output, self.pooling, channels_first=bool(channels_first))
 
         def hook_for(layer):
             def hook(_module, _inputs, output):
@@ -202,7 +233,7 @@ class TorchFeatures(FrozenNetworkFeatures):
                         "the network reuses, such as a shared activation): name a module "
                         "that runs once, e.g. the block that contains it."
                     )
-                captured[layer] = pool(output, self.pooling)
+                captured[layer] = pooled(output)
 
             return hook
 
@@ -220,7 +251,7 @@ class TorchFeatures(FrozenNetworkFeatures):
                     captured.clear()
                     output = module(**batch) if isinstance(batch, Mapping) else module(batch)
                     if None in layers:
-                        captured[None] = pool(output, self.pooling)
+                        captured[None] = pooled(output)
                     yield start, stop, {layer: captured[layer] for layer in layers}
         finally:
             for handle in hooks:
