@@ -6,6 +6,7 @@ import sklearn
 from sklearn.preprocessing import FunctionTransformer
 
 from skhscore import (
+    HScoreFeatureSelector,
     HScoreScorer,
     IncrementalHScore,
     gbc_score,
@@ -114,3 +115,14 @@ def test_labels_weights_and_targets_may_be_tracking_or_half_tensors():
     half = target.to(torch.bfloat16)
     expected = h_score(X, half.detach().float().numpy(), target="regression")
     assert h_score(X, half, target="regression") == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
+def test_feature_selector_fits_and_transforms_tracking_and_half_tensors(dtype):
+    X, y = _task(5, k=6)
+    tensor = _tracking(X).to(getattr(torch, dtype))
+    values = tensor.detach().float().numpy()  # the same values, widened exactly
+    expected = HScoreFeatureSelector(n_features_to_select=3).fit(values, y)
+    fitted = HScoreFeatureSelector(n_features_to_select=3).fit(tensor, torch.as_tensor(y))
+    np.testing.assert_array_equal(fitted.support_, expected.support_)
+    np.testing.assert_array_equal(fitted.transform(tensor), values[:, expected.support_])
