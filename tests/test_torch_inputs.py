@@ -12,6 +12,7 @@ from skhscore import (
     gbc_score,
     h_score,
     h_score_test,
+    leep_score,
     logme_score,
     transrate_score,
 )
@@ -126,3 +127,20 @@ def test_feature_selector_fits_and_transforms_tracking_and_half_tensors(dtype):
     fitted = HScoreFeatureSelector(n_features_to_select=3).fit(tensor, torch.as_tensor(y))
     np.testing.assert_array_equal(fitted.support_, expected.support_)
     np.testing.assert_array_equal(fitted.transform(tensor), values[:, expected.support_])
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_leep_takes_half_precision_probabilities(dtype):
+    # a bfloat16 softmax sums to 1 only to ~2^-8: its own rounding, not a misuse
+    rng = np.random.default_rng(6)
+    logits = torch.as_tensor(rng.normal(size=(200, 30)) * 2, dtype=torch.float32)
+    y = rng.integers(0, 4, size=200)
+    half = torch.softmax(logits, dim=1).to(getattr(torch, dtype)).requires_grad_()
+    P = half.detach().double().numpy()
+    n_classes = 4
+    joint = np.stack([P[y == c].sum(axis=0) for c in range(n_classes)]) / P.shape[0]
+    conditional = joint / joint.sum(axis=0)
+    expected = np.mean(np.log(np.sum(conditional[y] * P, axis=1)))
+    assert leep_score(half, y) == pytest.approx(expected, rel=1e-10)
+    with pytest.raises(ValueError, match="do not sum to 1"):
+        leep_score(half * 1.05, y)  # still refused beyond the rounding
