@@ -149,6 +149,21 @@ def test_transformer_features_errors(minilm):
         TransformerFeatures(minilm, layer=7).transform(["a text"])
 
 
+def test_texts_in_one_column_and_items_that_are_not_texts(minilm):
+    pd = pytest.importorskip("pandas")
+    texts = ["a cat", "the dog runs", "stocks fell"]
+    features = TransformerFeatures(minilm, batch_size=2)
+    expected = features.fit_transform(texts)
+    one_column = [pd.DataFrame({"text": texts}), np.array(texts, dtype=object)[:, None]]
+    for X in one_column:  # rows of the column, not the column's name nor "['a cat']"
+        np.testing.assert_allclose(features.transform(X), expected, atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match="2 columns"):
+        features.transform(pd.DataFrame({"a": texts, "b": texts}))
+    for bad in ([texts[0], None], pd.Series([texts[0], np.nan]), [texts[0], b"bytes"]):
+        with pytest.raises(TypeError, match=r"X\[1\] is .* not a text"):
+            features.transform(bad)  # never embedded as "None", "nan" or "b'bytes'"
+
+
 def test_selector_over_minilm_layers_shares_one_pass_on_texts(minilm):
     from transformers import AutoModel
 

@@ -24,6 +24,32 @@ def _pool_tokens(hidden, mask, pooling):
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
 
 
+def _as_texts(X):
+    """``X`` as a sequence of texts: one column of a DataFrame or 2-D array is its rows."""
+    if isinstance(X, str):
+        raise TypeError("X must be a sequence of texts, not one string: wrap it in a list.")
+    if getattr(X, "ndim", 1) == 2:
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"X has {X.shape[1]} columns, but TransformerFeatures reads one text per "
+                "sample: pass the column of texts (df['text'])."
+            )
+        X = X.iloc[:, 0] if hasattr(X, "iloc") else X[:, 0]
+    return X
+
+
+def _check_texts(texts, start):
+    """Refuse items that are not texts: str() would embed "None", "nan" or "b'...'"."""
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"X[{start + i}] is {text!r} ({type(text).__name__}), not a text. Drop or fill "
+                "missing texts first (series.fillna('')), decode bytes (b.decode()), or "
+                "convert the values to text explicitly (series.astype(str))."
+            )
+    return list(texts)
+
+
 class TransformerFeatures(FrozenNetworkFeatures):
     """Pooled hidden states of a Hugging Face ``transformers`` model, from texts.
 
@@ -155,8 +181,7 @@ class TransformerFeatures(FrozenNetworkFeatures):
 
     def _pooled_batches(self, X, layers):
         torch = import_torch()
-        if isinstance(X, str):
-            raise TypeError("X must be a sequence of texts, not one string: wrap it in a list.")
+        X = _as_texts(X)
         model, tokenizer = self._loaded()
         n_hidden = self._n_hidden(model)
         for spec in layers:
@@ -174,7 +199,7 @@ class TransformerFeatures(FrozenNetworkFeatures):
             with torch.inference_mode():
                 for start in range(0, total, self.batch_size):
                     stop = min(start + self.batch_size, total)
-                    texts = [str(text) for text in slice_rows(X, start, stop)]
+                    texts = _check_texts(slice_rows(X, start, stop), start)
                     encoded = tokenizer(
                         texts,
                         padding=True,
