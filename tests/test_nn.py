@@ -224,6 +224,23 @@ def test_one_dimensional_convolutions_and_tokens_ask_for_a_pooling_callable():
     assert features.fit_transform(ids).shape == (5, 4)
 
 
+def test_a_layer_that_does_not_run_or_mixes_the_samples_is_refused():
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.used, self.unused = nn.Linear(4, 3), nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.used(x)
+
+    X = np.zeros((6, 4), dtype=np.float32)
+    with pytest.raises(RuntimeError, match="did not run in the forward pass"):
+        TorchFeatures(TwoHeads(), "unused").transform(X)
+    with pytest.raises(ValueError, match="gave 9 rows for a batch of 3 samples"):
+        mixing = TorchFeatures(TwoHeads(), "used", pooling=lambda out: out.reshape(-1, 1))
+        mixing.set_params(batch_size=3).transform(X)
+
+
 class TinyEncoder(nn.Module):
     """Token ids -> embeddings -> a 3-layer transformer encoder (batch first)."""
 

@@ -41,6 +41,24 @@ def _sequences_are_channels_first(module):
     return True
 
 
+def _rows_of(captured, layer, n_samples):
+    """The pooled output of ``layer`` for a batch, checked: it ran, one row per sample."""
+    if layer not in captured:
+        raise RuntimeError(
+            f"Layer {layer!r} did not run in the forward pass (a submodule the network's "
+            "forward never calls): name a layer the forward pass uses."
+        )
+    pooled = captured[layer]
+    if pooled.shape[0] != n_samples:
+        raise ValueError(
+            f"Layer {layer!r} gave {pooled.shape[0]} rows for a batch of {n_samples} "
+            "samples: its output is not batch first (a sequence-first RNN?) or the pooling "
+            "callable mixes the samples. Pass pooling= a callable that returns one row per "
+            "sample."
+        )
+    return pooled
+
+
 def _stages(module):
     """Names of the top-level blocks or stages (see ``rank_layers``'s ``layers="auto"``)."""
     torch = import_torch()
@@ -252,7 +270,8 @@ class TorchFeatures(FrozenNetworkFeatures):
                     output = module(**batch) if isinstance(batch, Mapping) else module(batch)
                     if None in layers:
                         captured[None] = pooled(output)
-                    yield start, stop, {layer: captured[layer] for layer in layers}
+                    rows = {layer: _rows_of(captured, layer, stop - start) for layer in layers}
+                    yield start, stop, rows
         finally:
             for handle in hooks:
                 handle.remove()
