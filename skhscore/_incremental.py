@@ -21,7 +21,7 @@ from skhscore._validation import check_labels, untracked_tensor
 
 def _declared_classes(classes):
     try:
-        declared = np.unique(np.asarray(classes))
+        declared = np.unique(np.asarray(untracked_tensor(classes)))
     except TypeError as exc:
         raise TypeError("The labels in classes cannot be sorted: use labels of one type.") from exc
     if declared.ndim != 1 or declared.size == 0:

@@ -103,7 +103,7 @@ def test_labels_weights_and_targets_may_be_tracking_or_half_tensors():
         for t in labels:
             assert metric(X, t) == pytest.approx(metric(X, y), rel=1e-12)
     for t in labels:
-        model = IncrementalHScore().partial_fit(X, t)
+        model = IncrementalHScore().partial_fit(X, t, classes=t.unique())
         assert model.score_ == pytest.approx(h_score(X, y), rel=1e-12)
         assert model.score(X, t) == pytest.approx(h_score(X, y), rel=1e-12)
     weights = torch.as_tensor(w).requires_grad_() * 1
