@@ -111,6 +111,18 @@ def test_module_output_and_channels_last_images():
     np.testing.assert_allclose(as_tensor, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_grayscale_images_get_their_channel_axis():
+    from sklearn.datasets import load_digits
+
+    images_8x8 = load_digits().images[:20].astype(np.float32)  # (n, H, W)
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())
+    with torch.no_grad():
+        expected = net(torch.as_tensor(images_8x8[:, None])).mean(dim=(2, 3)).numpy()
+    got = TorchFeatures(net).fit_transform(images_8x8)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_preprocess_turns_a_list_into_a_batch():
     net = conv_net()
     X, _ = images(9)

@@ -17,11 +17,11 @@ from skhscore.nn._network import (
 )
 
 
-def _input_channels(module):
-    """in_channels of the first convolution, to tell (n, H, W, C) from (n, C, H, W)."""
+def _first_convolution(module):
+    """The first convolution, whose in_channels tells (n, H, W, C) from (n, C, H, W)."""
     for sub in module.modules():
         if hasattr(sub, "in_channels") and type(sub).__name__.startswith("Conv"):
-            return sub.in_channels
+            return sub
     return None
 
 
@@ -123,8 +123,9 @@ class TorchFeatures(FrozenNetworkFeatures):
         returning the module's input: a tensor (or array) or a mapping of them (passed as
         keyword arguments). None: ``X`` is an array or tensor; integer input is converted
         to the float type of the module (unless the module has an ``Embedding``, which
-        takes integer ids), and (n, H, W, C) images become (n, C, H, W) when the
-        module's first convolution expects C channels.
+        takes integer ids), (n, H, W, C) images become (n, C, H, W) when the module's
+        first convolution expects C channels, and grayscale (n, H, W) images become
+        (n, 1, H, W) when it is 2-D and expects one channel.
 
     Attributes
     ----------
@@ -204,10 +205,14 @@ class TorchFeatures(FrozenNetworkFeatures):
                 key: self._to_tensor(value, torch, device, dtype) for key, value in batch.items()
             }
         tensor = self._to_tensor(batch, torch, device, dtype)
-        if self.preprocess is None and tensor.ndim == 4:
-            channels = _input_channels(self.module)
-            if channels is not None and tensor.shape[1] != channels == tensor.shape[3]:
+        conv = _first_convolution(self.module) if self.preprocess is None else None
+        channels = getattr(conv, "in_channels", None)
+        if conv is not None and tensor.ndim == 4:
+            if tensor.shape[1] != channels == tensor.shape[3]:
                 tensor = tensor.permute(0, 3, 1, 2)  # (n, H, W, C) -> (n, C, H, W)
+        elif conv is not None and tensor.ndim == 3 and channels == 1:
+            if len(getattr(conv, "kernel_size", ())) == 2:
+                tensor = tensor.unsqueeze(1)  # grayscale (n, H, W) -> (n, 1, H, W)
         return tensor
 
     def _to_tensor(self, value, torch, device, dtype):
