@@ -164,6 +164,23 @@ def test_texts_in_one_column_and_items_that_are_not_texts(minilm):
             features.transform(bad)  # never embedded as "None", "nan" or "b'bytes'"
 
 
+def test_first_pooling_takes_the_first_real_token_with_left_padding(minilm):
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm)
+    tokenizer.padding_side = "left"  # as decoder tokenizers pad
+    texts = ["short", "a much longer text about cats and dogs", "mid length text"]
+    model = AutoModel.from_pretrained(minilm).eval()
+    encoded = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**encoded).last_hidden_state
+    first_real = [int(np.flatnonzero(row)[0]) for row in encoded["attention_mask"].numpy()]
+    expected = np.stack([hidden[i, j].numpy() for i, j in enumerate(first_real)])
+    assert first_real[0] > 0  # the short text is padded on the left
+    features = TransformerFeatures(model, pooling="first", tokenizer=tokenizer).fit(texts)
+    np.testing.assert_allclose(features.transform(texts), expected, atol=1e-5, rtol=0)
+
+
 def test_selector_over_minilm_layers_shares_one_pass_on_texts(minilm):
     from transformers import AutoModel
 

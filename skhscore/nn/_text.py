@@ -15,8 +15,9 @@ from skhscore.nn._network import (
 
 def _pool_tokens(hidden, mask, pooling):
     """Masked pooling over the tokens of (n, tokens, features) hidden states."""
-    if pooling == "first":
-        return hidden[:, 0]
+    if pooling == "first":  # the first real token: after the padding of left-padding tokenizers
+        first = mask.argmax(dim=1)
+        return hidden[import_torch().arange(hidden.shape[0], device=hidden.device), first]
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     if pooling == "max":
         return hidden.masked_fill(weights == 0, float("-inf")).amax(dim=1)
@@ -73,7 +74,8 @@ class TransformerFeatures(FrozenNetworkFeatures):
         -1 the last. A list averages the pooled states of those layers.
     pooling : {"mean", "first", "max"}, default="mean"
         "mean": mean over the tokens, padding excluded (sentence-transformers' mean
-        pooling); "first": the first token ([CLS]); "max": the maximum over the tokens.
+        pooling); "first": the first token ([CLS]; the first after the padding when the
+        tokenizer pads on the left); "max": the maximum over the tokens.
     batch_size : int, default=32
         Texts per forward pass.
     device : str or torch.device, default="cpu"
