@@ -408,6 +408,12 @@ def test_rank_models_scores_each_model_like_h_score():
     assert flat_ranking.h[0] == pytest.approx(h_score(pca.transform(flat), y), rel=1e-8)
 
 
+def test_rank_models_names_what_a_model_may_be():
+    X, y = images(6)
+    with pytest.raises(TypeError, match="Model 'odd'.*fitted scikit-learn transformer"):
+        rank_models({"odd": object()}, X, y)
+
+
 def test_plot_draws_the_layers_in_order():
     pytest.importorskip("matplotlib")
     import matplotlib
