@@ -199,6 +199,16 @@ def test_feature_names_and_errors():
         TorchFeatures(net).get_feature_names_out()
 
 
+def test_inputs_that_are_not_numbers_ask_for_preprocess():
+    net = nn.Sequential(nn.Linear(4, 3))
+    for X in (["a text", "another"], [np.zeros(4), np.zeros(5)]):
+        with pytest.raises(TypeError, match="str items|ndarray items") as info:
+            TorchFeatures(net).fit(X)
+        assert "pass preprocess=" in str(info.value)
+    with pytest.raises(TypeError, match="preprocess returned a batch of str items"):
+        TorchFeatures(net, preprocess=list).fit(["a text", "another"])
+
+
 def test_a_module_that_runs_twice_is_refused():
     act = nn.ReLU()
     net = nn.Sequential(nn.Linear(4, 4), act, nn.Linear(4, 4), act)

@@ -217,10 +217,30 @@ class TorchFeatures(FrozenNetworkFeatures):
 
     def _to_tensor(self, value, torch, device, dtype):
         if not isinstance(value, torch.Tensor):
-            value = torch.as_tensor(np.asarray(value))
+            try:
+                value = torch.as_tensor(np.asarray(value))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(self._not_a_tensor_message(value, exc)) from exc
         if value.is_floating_point() or (self.preprocess is None and not self._takes_ids()):
             value = value.to(dtype)  # float64 arrays and integer images: the module's type
         return value.to(device)
+
+    def _not_a_tensor_message(self, value, exc):
+        first = value[0] if isinstance(value, (list, tuple)) and value else value
+        what = f"a batch of {type(first).__name__} items" if first is not value else "a batch"
+        if self.preprocess is not None:
+            return (
+                f"preprocess returned {what} that is not a tensor nor an array of numbers "
+                f"({exc}): make it return the module's input (a tensor, an array, or a "
+                "mapping of them)."
+            )
+        return (
+            f"TorchFeatures cannot make a tensor of {what} ({exc}). X must be numbers: an "
+            "array or tensor of images (n, C, H, W) or (n, H, W, C), or of the module's "
+            "inputs. For other items (texts, file names, images of different sizes) pass "
+            "preprocess= a callable that turns a batch of them into the module's input; "
+            "for texts and a Hugging Face model, use skhscore.nn.TransformerFeatures."
+        )
 
     def _takes_ids(self):
         torch = import_torch()
