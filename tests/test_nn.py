@@ -203,7 +203,7 @@ def test_inputs_that_are_not_numbers_ask_for_preprocess():
     net = nn.Sequential(nn.Linear(4, 3))
     for X in (["a text", "another"], [np.zeros(4), np.zeros(5)]):
         with pytest.raises(TypeError, match="str items|ndarray items") as info:
-            TorchFeatures(net).fit(X)
+            TorchFeatures(net).fit_transform(X)
         assert "pass preprocess=" in str(info.value)
     with pytest.raises(TypeError, match="preprocess returned a batch of str items"):
         TorchFeatures(net, preprocess=list).fit(["a text", "another"])
