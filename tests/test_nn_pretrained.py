@@ -147,6 +147,11 @@ def test_transformer_features_errors(minilm):
         TransformerFeatures(minilm).transform("one string")
     with pytest.raises(ValueError, match="out of range: this model has 7 hidden states"):
         TransformerFeatures(minilm, layer=7).transform(["a text"])
+    for model in (123, torch.nn.Linear(3, 3)):
+        with pytest.raises(TypeError, match="Hugging Face transformers model.*TorchFeatures"):
+            TransformerFeatures(model).fit(["a text"])
+    with pytest.raises(OSError, match="Pass the path of a local model directory"):
+        TransformerFeatures(os.path.join(minilm, "no-such-model")).fit(["a text"])
 
 
 def test_texts_in_one_column_and_items_that_are_not_texts(minilm):

@@ -136,6 +136,14 @@ class TransformerFeatures(FrozenNetworkFeatures):
 
     def _check_params(self):
         self._validate_params()
+        model = self.model
+        if not isinstance(model, (str, os.PathLike)) and not hasattr(model, "config"):
+            raise TypeError(
+                "model must be a Hugging Face transformers model (loaded with "
+                "AutoModel.from_pretrained, or the path of a local one), got "
+                f"{type(model).__name__}. For any other torch.nn.Module, use "
+                "skhscore.nn.TorchFeatures."
+            )
         layers = self.layer if isinstance(self.layer, (list, tuple)) else [self.layer]
         if not layers or not all(
             isinstance(i, Integral) and not isinstance(i, bool) for i in layers
@@ -156,7 +164,15 @@ class TransformerFeatures(FrozenNetworkFeatures):
         transformers = import_optional("transformers", "text")
         model = self.model
         if isinstance(model, (str, os.PathLike)):
-            model = transformers.AutoModel.from_pretrained(os.fspath(model))
+            try:
+                model = transformers.AutoModel.from_pretrained(os.fspath(model))
+            except OSError as exc:
+                raise OSError(
+                    f"Could not load a transformers model from {os.fspath(model)!r} ({exc}). "
+                    "Pass the path of a local model directory (config.json and weights) or "
+                    "a loaded model; with HF_HUB_OFFLINE=1 a hub name loads only from the "
+                    "local cache."
+                ) from exc
         tokenizer = self.tokenizer
         if tokenizer is None:
             source = self.model if isinstance(self.model, (str, os.PathLike)) else None
