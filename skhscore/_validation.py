@@ -68,6 +68,10 @@ def untracked_tensor(X, *, to_host=True):
     X = X.detach()
     if str(X.dtype) in ("torch.bfloat16", "torch.float16"):
         X = X.float()
+    if "sparse" in str(X.layout) and X.ndim == 2:  # COO or CSR: a SciPy CSR matrix, not dense
+        X = X.cpu().to_sparse_coo().coalesce()
+        rows, cols = X.indices().numpy()
+        return sp.csr_matrix((X.values().numpy(), (rows, cols)), shape=tuple(X.shape))
     return X.cpu().numpy() if to_host else X
 
 

@@ -144,3 +144,16 @@ def test_leep_takes_half_precision_probabilities(dtype):
     assert leep_score(half, y) == pytest.approx(expected, rel=1e-10)
     with pytest.raises(ValueError, match="do not sum to 1"):
         leep_score(half * 1.05, y)  # still refused beyond the rounding
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta:UserWarning")
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_sparse_tensors_are_read_as_sparse_matrices(layout):
+    X, y = _task(7)
+    X[np.abs(X) < 0.8] = 0  # mostly zeros
+    dense = torch.as_tensor(X).requires_grad_() * 1
+    tensor = dense.to_sparse() if layout == "coo" else dense.detach().to_sparse_csr()
+    for metric in (h_score, logme_score, gbc_score):
+        assert metric(tensor, y) == pytest.approx(metric(X, y), rel=1e-9)
+    model = IncrementalHScore().partial_fit(tensor, y)
+    assert model.score_ == pytest.approx(h_score(X, y), rel=1e-9)
