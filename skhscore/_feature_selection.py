@@ -33,7 +33,7 @@ from skhscore._sklearn_compat import (
     _fit_context,
     _safe_indexing,
 )
-from skhscore._validation import check_numeric_columns, check_sample_weight
+from skhscore._validation import check_sample_weight, estimator_input, untracked_tensor
 
 #: Significance level of the partial test used by ``n_features_to_select="auto"``.
 DEFAULT_LEVEL = 0.05
@@ -278,7 +278,8 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         self : HScoreFeatureSelector
             The fitted selector.
         """
-        check_numeric_columns(X)  # names a text column, rather than numpy's float error
+        # a network's output detached; a text column named, rather than numpy's float error
+        X, y = estimator_input(X), untracked_tensor(y)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype="numeric")
         type_of_target(y, input_name="y", raise_unknown=True)
         n_features = X.shape[1]
@@ -383,6 +384,22 @@ class HScoreFeatureSelector(SelectorMixin, BaseEstimator):
         std_error = np.std(table[:, best]) / np.sqrt(table.shape[0])
         good = valid & (mean >= mean[best] - std_error)
         return int(sizes[np.flatnonzero(good)[0]])
+
+    def transform(self, X):
+        """Keep the selected columns of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The candidate columns; a torch tensor (tracking gradients, half precision) is
+            read as a NumPy array, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_selected : {ndarray, sparse matrix} of shape (n_samples, n_selected_features)
+            The selected columns.
+        """
+        return super().transform(untracked_tensor(X))
 
     def _get_support_mask(self):
         check_is_fitted(self)

@@ -15,17 +15,14 @@ from skhscore._sklearn_compat import (
     _fit_context,
     validate_params,
 )
-from skhscore._validation import check_label_type, check_labels, classes_seen, estimator_input
-
-
-def _declared_classes(classes):
-    try:
-        declared = np.unique(np.asarray(classes))
-    except TypeError as exc:
-        raise TypeError("The labels in classes cannot be sorted: use labels of one type.") from exc
-    if declared.ndim != 1 or declared.size == 0:
-        raise ValueError(f"classes must be a non-empty 1-D array of labels, got {classes!r}.")
-    return declared
+from skhscore._validation import (
+    check_declared_classes,
+    check_label_type,
+    check_labels,
+    classes_seen,
+    estimator_input,
+    untracked_tensor,
+)
 
 
 class IncrementalHScore(BaseEstimator):
@@ -178,7 +175,7 @@ class IncrementalHScore(BaseEstimator):
         return self._update(X, y, classes, sample_weight, first_call=first_call, stream=True)
 
     def _update(self, X, y, classes, sample_weight, *, first_call, stream):
-        X = estimator_input(X)
+        X, y = estimator_input(X), untracked_tensor(y)
         X, y = validate_data(
             self,
             X,
@@ -190,11 +187,11 @@ class IncrementalHScore(BaseEstimator):
         )
         check_label_type(y)
         if first_call:
-            declared = None if classes is None else _declared_classes(classes)
+            declared = None if classes is None else check_declared_classes(classes)
         else:
             declared = self._declared
             if classes is not None:
-                given = _declared_classes(classes)
+                given = check_declared_classes(classes)
                 if declared is None:
                     raise ValueError(
                         "classes can only be declared on the first call to partial_fit; "
@@ -342,7 +339,7 @@ class IncrementalHScore(BaseEstimator):
         X, y = validate_data(
             self,
             estimator_input(X),
-            y,
+            untracked_tensor(y),
             reset=False,
             accept_sparse=("csr", "csc", "coo"),
             dtype="numeric",

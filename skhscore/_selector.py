@@ -44,6 +44,7 @@ from skhscore._sklearn_compat import (
     _safe_indexing,
     _safe_set_output,
 )
+from skhscore._validation import untracked_tensor
 
 __all__ = ["TransferabilitySelector"]
 
@@ -411,6 +412,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             The fitted selector.
         """
         candidates = self._candidates()
+        y = untracked_tensor(y)  # labels a network computed: detached, as every metric reads them
         if is_raw_input(X):  # texts, images, tensors: only the candidates can read them
             X, y = check_raw_input(self, X, y)
         else:

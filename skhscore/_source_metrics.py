@@ -12,9 +12,13 @@ from skhscore._validation import check_features, check_labels
 
 # A row of probabilities may differ from 1 by this much (float32 softmax outputs do, by ~1e-7).
 _ROW_SUM_TOL = 1e-3
+# ... or by the precision of a half-precision input: each of its probabilities is rounded to
+# a relative 2^-8 (bfloat16) or 2^-11 (float16), so its rows sum to 1 only to about that
+_HALF_PRECISION_EPS = {"torch.bfloat16": 2.0**-7, "torch.float16": 2.0**-10, "float16": 2.0**-10}
 
 
 def _check_proba(source_proba):
+    eps = _HALF_PRECISION_EPS.get(str(getattr(source_proba, "dtype", "")), 0.0)
     P = check_features(source_proba, name="source_proba", min_samples=1)
     if hasattr(P, "toarray"):
         P = P.toarray()
@@ -26,7 +30,7 @@ def _check_proba(source_proba):
             "softmax to logits first."
         )
     sums = P.sum(axis=1)
-    if np.max(np.abs(sums - 1.0)) > _ROW_SUM_TOL:
+    if np.max(np.abs(sums - 1.0)) > max(_ROW_SUM_TOL, eps):
         raise ValueError(
             "The rows of source_proba do not sum to 1 (found sums between "
             f"{sums.min():.4g} and {sums.max():.4g}): pass the source model's class "

@@ -68,6 +68,10 @@ def untracked_tensor(X, *, to_host=True):
     X = X.detach()
     if str(X.dtype) in ("torch.bfloat16", "torch.float16"):
         X = X.float()
+    if "sparse" in str(X.layout) and X.ndim == 2:  # COO or CSR: a SciPy CSR matrix, not dense
+        X = X.cpu().to_sparse_coo().coalesce()
+        rows, cols = X.indices().numpy()
+        return sp.csr_matrix((X.values().numpy(), (rows, cols)), shape=tuple(X.shape))
     return X.cpu().numpy() if to_host else X
 
 
@@ -77,6 +81,17 @@ def estimator_input(X):
     X = untracked_tensor(X)
     check_numeric_columns(X)
     return X
+
+
+def check_declared_classes(classes):
+    """The sorted labels of a stream's ``classes=`` argument (any array-like or tensor)."""
+    try:
+        declared = np.unique(np.asarray(untracked_tensor(classes)))
+    except TypeError as exc:
+        raise TypeError("The labels in classes cannot be sorted: use labels of one type.") from exc
+    if declared.ndim != 1 or declared.size == 0:
+        raise ValueError(f"classes must be a non-empty 1-D array of labels, got {classes!r}.")
+    return declared
 
 
 def classes_seen(stats):
@@ -270,7 +285,7 @@ def check_labels(y, n_samples=None, *, regression_hint="target='regression'"):
             "y is required: the H-score measures how much label information the features "
             "carry, so it needs the class labels."
         )
-    y = _as_label_array(y)
+    y = _as_label_array(untracked_tensor(y))  # labels a network computed: detached
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if n_samples is not None:
@@ -369,7 +384,7 @@ def check_sample_weight(sample_weight, n_samples, *, allow_all_zero=False):
     """
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight)
+    w = np.asarray(untracked_tensor(sample_weight))
     if w.ndim == 0:
         w = np.full(n_samples, float(w))
     if w.ndim != 1:

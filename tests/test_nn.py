@@ -111,6 +111,18 @@ def test_module_output_and_channels_last_images():
     np.testing.assert_allclose(as_tensor, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_grayscale_images_get_their_channel_axis():
+    from sklearn.datasets import load_digits
+
+    images_8x8 = load_digits().images[:20].astype(np.float32)  # (n, H, W)
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())
+    with torch.no_grad():
+        expected = net(torch.as_tensor(images_8x8[:, None])).mean(dim=(2, 3)).numpy()
+    got = TorchFeatures(net).fit_transform(images_8x8)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_preprocess_turns_a_list_into_a_batch():
     net = conv_net()
     X, _ = images(9)
@@ -187,11 +199,68 @@ def test_feature_names_and_errors():
         TorchFeatures(net).get_feature_names_out()
 
 
+def test_inputs_that_are_not_numbers_ask_for_preprocess():
+    net = nn.Sequential(nn.Linear(4, 3))
+    for X in (["a text", "another"], [np.zeros(4), np.zeros(5)]):
+        with pytest.raises(TypeError, match="str items|ndarray items") as info:
+            TorchFeatures(net).fit_transform(X)
+        assert "pass preprocess=" in str(info.value)
+    with pytest.raises(TypeError, match="preprocess returned a batch of str items"):
+        TorchFeatures(net, preprocess=list).fit(["a text", "another"])
+
+
 def test_a_module_that_runs_twice_is_refused():
     act = nn.ReLU()
     net = nn.Sequential(nn.Linear(4, 4), act, nn.Linear(4, 4), act)
     with pytest.raises(RuntimeError, match="more than once"):
         TorchFeatures(net, "1").transform(np.zeros((3, 4), dtype=np.float32))
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "first"])
+def test_one_dimensional_convolutions_pool_over_the_length(pooling):
+    # (n, channels, length): the channels are the features, whatever the layer
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Conv1d(2, 7, 3), nn.ReLU(), nn.Conv1d(7, 5, 3))
+    X = np.random.default_rng(3).normal(size=(9, 2, 20)).astype(np.float32)
+    with torch.no_grad():
+        hidden = net[1](net[0](torch.as_tensor(X))).numpy()
+    expected = {"mean": hidden.mean(axis=2), "max": hidden.max(axis=2)}
+    expected["first"] = hidden[:, :, 0]
+    got = TorchFeatures(net, "1", pooling=pooling).fit_transform(X)
+    np.testing.assert_allclose(got, expected[pooling], rtol=1e-6, atol=1e-6)
+
+
+def test_one_dimensional_convolutions_and_tokens_ask_for_a_pooling_callable():
+    class TextCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.conv = nn.Embedding(20, 6), nn.Conv1d(6, 4, 3)
+
+        def forward(self, ids):
+            return self.conv(self.embed(ids).transpose(1, 2))
+
+    ids = np.random.default_rng(0).integers(0, 20, size=(5, 9))
+    with pytest.raises(ValueError, match="pass pooling= a callable"):
+        TorchFeatures(TextCNN(), "conv").fit(ids)
+    features = TorchFeatures(TextCNN(), "conv", pooling=lambda out: out.mean(dim=2))
+    assert features.fit_transform(ids).shape == (5, 4)
+
+
+def test_a_layer_that_does_not_run_or_mixes_the_samples_is_refused():
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.used, self.unused = nn.Linear(4, 3), nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.used(x)
+
+    X = np.zeros((6, 4), dtype=np.float32)
+    with pytest.raises(RuntimeError, match="did not run in the forward pass"):
+        TorchFeatures(TwoHeads(), "unused").transform(X)
+    with pytest.raises(ValueError, match="gave 9 rows for a batch of 3 samples"):
+        mixing = TorchFeatures(TwoHeads(), "used", pooling=lambda out: out.reshape(-1, 1))
+        mixing.set_params(batch_size=3).transform(X)
 
 
 class TinyEncoder(nn.Module):
@@ -347,6 +416,12 @@ def test_rank_models_scores_each_model_like_h_score():
     # a scikit-learn transformer gets the inputs as they are: here 4-D, so flatten first
     flat_ranking = rank_models({"pca": pca}, flat, y)
     assert flat_ranking.h[0] == pytest.approx(h_score(pca.transform(flat), y), rel=1e-8)
+
+
+def test_rank_models_names_what_a_model_may_be():
+    X, y = images(6)
+    with pytest.raises(TypeError, match="Model 'odd'.*fitted scikit-learn transformer"):
+        rank_models({"odd": object()}, X, y)
 
 
 def test_plot_draws_the_layers_in_order():

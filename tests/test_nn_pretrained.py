@@ -147,6 +147,43 @@ def test_transformer_features_errors(minilm):
         TransformerFeatures(minilm).transform("one string")
     with pytest.raises(ValueError, match="out of range: this model has 7 hidden states"):
         TransformerFeatures(minilm, layer=7).transform(["a text"])
+    for model in (123, torch.nn.Linear(3, 3)):
+        with pytest.raises(TypeError, match="Hugging Face transformers model.*TorchFeatures"):
+            TransformerFeatures(model).fit(["a text"])
+    with pytest.raises(OSError, match="Pass the path of a local model directory"):
+        TransformerFeatures(os.path.join(minilm, "no-such-model")).fit(["a text"])
+
+
+def test_texts_in_one_column_and_items_that_are_not_texts(minilm):
+    pd = pytest.importorskip("pandas")
+    texts = ["a cat", "the dog runs", "stocks fell"]
+    features = TransformerFeatures(minilm, batch_size=2)
+    expected = features.fit_transform(texts)
+    one_column = [pd.DataFrame({"text": texts}), np.array(texts, dtype=object)[:, None]]
+    for X in one_column:  # rows of the column, not the column's name nor "['a cat']"
+        np.testing.assert_allclose(features.transform(X), expected, atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match="2 columns"):
+        features.transform(pd.DataFrame({"a": texts, "b": texts}))
+    for bad in ([texts[0], None], pd.Series([texts[0], np.nan]), [texts[0], b"bytes"]):
+        with pytest.raises(TypeError, match=r"X\[1\] is .* not a text"):
+            features.transform(bad)  # never embedded as "None", "nan" or "b'bytes'"
+
+
+def test_first_pooling_takes_the_first_real_token_with_left_padding(minilm):
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm)
+    tokenizer.padding_side = "left"  # as decoder tokenizers pad
+    texts = ["short", "a much longer text about cats and dogs", "mid length text"]
+    model = AutoModel.from_pretrained(minilm).eval()
+    encoded = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**encoded).last_hidden_state
+    first_real = [int(np.flatnonzero(row)[0]) for row in encoded["attention_mask"].numpy()]
+    expected = np.stack([hidden[i, j].numpy() for i, j in enumerate(first_real)])
+    assert first_real[0] > 0  # the short text is padded on the left
+    features = TransformerFeatures(model, pooling="first", tokenizer=tokenizer).fit(texts)
+    np.testing.assert_allclose(features.transform(texts), expected, atol=1e-5, rtol=0)
 
 
 def test_selector_over_minilm_layers_shares_one_pass_on_texts(minilm):

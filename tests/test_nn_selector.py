@@ -76,6 +76,21 @@ def test_selector_in_a_pipeline_with_logistic_regression_on_raw_images():
     )
 
 
+@pytest.mark.parametrize("raw", [True, False])
+def test_selector_takes_labels_that_are_tracking_tensors(raw):
+    net = conv_net()
+    X, y = images(30)
+    X = X if raw else X.reshape(X.shape[0], -1)
+    labels = torch.as_tensor(y, dtype=torch.float32).requires_grad_() * 1
+    if raw:
+        candidates = [(layer, TorchFeatures(net, layer)) for layer in LAYERS[:2]]
+    else:
+        candidates = [("scaled", StandardScaler()), ("raw", "passthrough")]
+    expected = TransferabilitySelector(candidates, cv=3).fit(X, y).cv_results_
+    got = TransferabilitySelector(candidates, cv=3).fit(X, labels).cv_results_
+    np.testing.assert_allclose(got["mean_test_score"], expected["mean_test_score"], rtol=1e-12)
+
+
 def test_grid_search_over_the_layer_of_a_frozen_network():
     net = conv_net()
     X, y = images(48)

@@ -22,7 +22,7 @@ from skhscore._engine._rank import stack_roots, whitener_from_root
 from skhscore._engine._statistics import HScoreStatistics
 from skhscore._engine._units import column_exponents, varying_columns
 from skhscore._engine._view import StatisticsView
-from skhscore._validation import check_features, check_sample_weight
+from skhscore._validation import check_features, check_sample_weight, untracked_tensor
 
 TARGET_KINDS = ("classification", "regression", "multilabel")
 
@@ -38,6 +38,7 @@ def check_targets(Y, n_samples, target):
             f"y is required: with target={target!r} the H-score measures how much of the "
             "target the features explain linearly, so it needs the target values."
         )
+    Y = untracked_tensor(Y)  # a network's output: detached, half precision widened
     if target == "multilabel":
         kind = type_of_target(Y, input_name="y")
         if kind not in ("multilabel-indicator", "binary"):

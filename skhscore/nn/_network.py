@@ -50,14 +50,15 @@ def first_tensor(output):
     return output
 
 
-def pool(output, pooling):
+def pool(output, pooling, *, channels_first=False):
     """Reduce a layer's output to one row per sample.
 
     2-D outputs are kept; 3-D outputs are read as (n, tokens, features), as transformer
-    encoders and batch-first RNNs give them, and pooled over the tokens; outputs of 4 or more
-    dimensions as (n, channels, ...spatial), as convolutions give them, and pooled over the
-    spatial axes. "first" is the first token (a [CLS] token) or the top-left position;
-    "flatten" keeps every value.
+    encoders and batch-first RNNs give them, and pooled over the tokens (with
+    ``channels_first``, as (n, channels, length), as 1-D convolutions give them, and pooled
+    over the length); outputs of 4 or more dimensions as (n, channels, ...spatial), as
+    convolutions give them, and pooled over the spatial axes. "first" is the first token
+    (a [CLS] token) or the first position; "flatten" keeps every value.
     """
     if callable(pooling):
         pooled = pooling(output)
@@ -75,7 +76,8 @@ def pool(output, pooling):
     if pooling == "flatten":
         return tensor.reshape(tensor.shape[0], -1)
     # the axes to pool over, as one: tokens (axis 1) or every spatial axis (2 onwards)
-    positions = tensor if tensor.ndim == 3 else tensor.flatten(2).transpose(1, 2)
+    tokens_first = tensor.ndim == 3 and not channels_first
+    positions = tensor if tokens_first else tensor.flatten(2).transpose(1, 2)
     if pooling == "mean":
         return positions.mean(dim=1)
     if pooling == "max":

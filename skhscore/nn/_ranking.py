@@ -348,7 +348,10 @@ def rank_models(
             try:
                 extractor = _as_extractor(model, pooling, batch_size, device, preprocess)
             except TypeError as exc:
-                raise TypeError(f"Model {name!r}: {exc}") from None
+                raise TypeError(
+                    f"Model {name!r}: {exc} A fitted scikit-learn transformer (with a "
+                    "transform method) is accepted too."
+                ) from None
             extractor._check_params()
             layer = extractor._layer_spec()
             for start, stop, pooled in extractor._pooled_batches(X, [layer]):

@@ -15,13 +15,40 @@ from skhscore.nn._network import (
 
 def _pool_tokens(hidden, mask, pooling):
     """Masked pooling over the tokens of (n, tokens, features) hidden states."""
-    if pooling == "first":
-        return hidden[:, 0]
+    if pooling == "first":  # the first real token: after the padding of left-padding tokenizers
+        first = mask.argmax(dim=1)
+        return hidden[import_torch().arange(hidden.shape[0], device=hidden.device), first]
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     if pooling == "max":
         return hidden.masked_fill(weights == 0, float("-inf")).amax(dim=1)
     # as sentence-transformers' mean pooling: padding left out, the count floored at 1e-9
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+
+
+def _as_texts(X):
+    """``X`` as a sequence of texts: one column of a DataFrame or 2-D array is its rows."""
+    if isinstance(X, str):
+        raise TypeError("X must be a sequence of texts, not one string: wrap it in a list.")
+    if getattr(X, "ndim", 1) == 2:
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"X has {X.shape[1]} columns, but TransformerFeatures reads one text per "
+                "sample: pass the column of texts (df['text'])."
+            )
+        X = X.iloc[:, 0] if hasattr(X, "iloc") else X[:, 0]
+    return X
+
+
+def _check_texts(texts, start):
+    """Refuse items that are not texts: str() would embed "None", "nan" or "b'...'"."""
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"X[{start + i}] is {text!r} ({type(text).__name__}), not a text. Drop or fill "
+                "missing texts first (series.fillna('')), decode bytes (b.decode()), or "
+                "convert the values to text explicitly (series.astype(str))."
+            )
+    return list(texts)
 
 
 class TransformerFeatures(FrozenNetworkFeatures):
@@ -47,7 +74,8 @@ class TransformerFeatures(FrozenNetworkFeatures):
         -1 the last. A list averages the pooled states of those layers.
     pooling : {"mean", "first", "max"}, default="mean"
         "mean": mean over the tokens, padding excluded (sentence-transformers' mean
-        pooling); "first": the first token ([CLS]); "max": the maximum over the tokens.
+        pooling); "first": the first token ([CLS]; the first after the padding when the
+        tokenizer pads on the left); "max": the maximum over the tokens.
     batch_size : int, default=32
         Texts per forward pass.
     device : str or torch.device, default="cpu"
@@ -108,6 +136,14 @@ class TransformerFeatures(FrozenNetworkFeatures):
 
     def _check_params(self):
         self._validate_params()
+        model = self.model
+        if not isinstance(model, (str, os.PathLike)) and not hasattr(model, "config"):
+            raise TypeError(
+                "model must be a Hugging Face transformers model (loaded with "
+                "AutoModel.from_pretrained, or the path of a local one), got "
+                f"{type(model).__name__}. For any other torch.nn.Module, use "
+                "skhscore.nn.TorchFeatures."
+            )
         layers = self.layer if isinstance(self.layer, (list, tuple)) else [self.layer]
         if not layers or not all(
             isinstance(i, Integral) and not isinstance(i, bool) for i in layers
@@ -128,7 +164,15 @@ class TransformerFeatures(FrozenNetworkFeatures):
         transformers = import_optional("transformers", "text")
         model = self.model
         if isinstance(model, (str, os.PathLike)):
-            model = transformers.AutoModel.from_pretrained(os.fspath(model))
+            try:
+                model = transformers.AutoModel.from_pretrained(os.fspath(model))
+            except OSError as exc:
+                raise OSError(
+                    f"Could not load a transformers model from {os.fspath(model)!r} ({exc}). "
+                    "Pass the path of a local model directory (config.json and weights) or "
+                    "a loaded model; with HF_HUB_OFFLINE=1 a hub name loads only from the "
+                    "local cache."
+                ) from exc
         tokenizer = self.tokenizer
         if tokenizer is None:
             source = self.model if isinstance(self.model, (str, os.PathLike)) else None
@@ -155,8 +199,7 @@ class TransformerFeatures(FrozenNetworkFeatures):
 
     def _pooled_batches(self, X, layers):
         torch = import_torch()
-        if isinstance(X, str):
-            raise TypeError("X must be a sequence of texts, not one string: wrap it in a list.")
+        X = _as_texts(X)
         model, tokenizer = self._loaded()
         n_hidden = self._n_hidden(model)
         for spec in layers:
@@ -174,7 +217,7 @@ class TransformerFeatures(FrozenNetworkFeatures):
             with torch.inference_mode():
                 for start in range(0, total, self.batch_size):
                     stop = min(start + self.batch_size, total)
-                    texts = [str(text) for text in slice_rows(X, start, stop)]
+                    texts = _check_texts(slice_rows(X, start, stop), start)
                     encoded = tokenizer(
                         texts,
                         padding=True,

@@ -9,6 +9,7 @@ from skhscore._sklearn_compat import HasMethods, Interval, StrOptions
 from skhscore.nn._network import (
     POOLINGS,
     FrozenNetworkFeatures,
+    first_tensor,
     import_torch,
     n_rows,
     pool,
@@ -16,12 +17,46 @@ from skhscore.nn._network import (
 )
 
 
-def _input_channels(module):
-    """in_channels of the first convolution, to tell (n, H, W, C) from (n, C, H, W)."""
+def _first_convolution(module):
+    """The first convolution, whose in_channels tells (n, H, W, C) from (n, C, H, W)."""
     for sub in module.modules():
         if hasattr(sub, "in_channels") and type(sub).__name__.startswith("Conv"):
-            return sub.in_channels
+            return sub
     return None
+
+
+def _sequences_are_channels_first(module):
+    """True when the network's 3-D outputs are (n, channels, length): it has 1-D
+    convolutions and nothing that works on (n, tokens, features) (attention, recurrent
+    layers, embeddings). A network with both is ambiguous: refused with the fix."""
+    torch = import_torch()
+    convolutions = torch.nn.modules.conv._ConvNd
+    token_modules = (torch.nn.MultiheadAttention, torch.nn.RNNBase, torch.nn.Embedding)
+    subs = list(module.modules())
+    conv1d = any(isinstance(sub, convolutions) and len(sub.kernel_size) == 1 for sub in subs)
+    if not conv1d:
+        return False
+    if any(isinstance(sub, token_modules) for sub in subs):
+        return None
+    return True
+
+
+def _rows_of(captured, layer, n_samples):
+    """The pooled output of ``layer`` for a batch, checked: it ran, one row per sample."""
+    if layer not in captured:
+        raise RuntimeError(
+            f"Layer {layer!r} did not run in the forward pass (a submodule the network's "
+            "forward never calls): name a layer the forward pass uses."
+        )
+    pooled = captured[layer]
+    if pooled.shape[0] != n_samples:
+        raise ValueError(
+            f"Layer {layer!r} gave {pooled.shape[0]} rows for a batch of {n_samples} "
+            "samples: its output is not batch first (a sequence-first RNN?) or the pooling "
+            "callable mixes the samples. Pass pooling= a callable that returns one row per "
+            "sample."
+        )
+    return pooled
 
 
 def _stages(module):
@@ -73,10 +108,11 @@ class TorchFeatures(FrozenNetworkFeatures):
     pooling : {"mean", "max", "first", "flatten"} or callable, default="mean"
         How a layer's output becomes one row per sample. 2-D outputs are kept as they are;
         3-D outputs are read as (n, tokens, features) (transformer encoders, batch-first
-        RNNs) and pooled over the tokens; outputs with 4 or more axes as ``(n, channels,
-        height, width, ...)`` (convolutions) and pooled over the spatial axes. "first"
-        takes the first token (a [CLS] token) or the top-left position, "flatten" keeps
-        every value. A
+        RNNs) and pooled over the tokens, or, in a network whose convolutions are 1-D, as
+        (n, channels, length) and pooled over the length (a network with both is refused:
+        pass a callable); outputs with 4 or more axes as ``(n, channels, height, width,
+        ...)`` (convolutions) and pooled over the spatial axes. "first" takes the first
+        token (a [CLS] token) or the first position, "flatten" keeps every value. A
         callable gets the raw output (tensor, tuple, ...) and returns an (n, k) tensor.
     batch_size : int, default=64
         Samples per forward pass.
@@ -87,8 +123,9 @@ class TorchFeatures(FrozenNetworkFeatures):
         returning the module's input: a tensor (or array) or a mapping of them (passed as
         keyword arguments). None: ``X`` is an array or tensor; integer input is converted
         to the float type of the module (unless the module has an ``Embedding``, which
-        takes integer ids), and (n, H, W, C) images become (n, C, H, W) when the
-        module's first convolution expects C channels.
+        takes integer ids), (n, H, W, C) images become (n, C, H, W) when the module's
+        first convolution expects C channels, and grayscale (n, H, W) images become
+        (n, 1, H, W) when it is 2-D and expects one channel.
 
     Attributes
     ----------
@@ -168,18 +205,42 @@ class TorchFeatures(FrozenNetworkFeatures):
                 key: self._to_tensor(value, torch, device, dtype) for key, value in batch.items()
             }
         tensor = self._to_tensor(batch, torch, device, dtype)
-        if self.preprocess is None and tensor.ndim == 4:
-            channels = _input_channels(self.module)
-            if channels is not None and tensor.shape[1] != channels == tensor.shape[3]:
+        conv = _first_convolution(self.module) if self.preprocess is None else None
+        channels = getattr(conv, "in_channels", None)
+        if conv is not None and tensor.ndim == 4:
+            if tensor.shape[1] != channels == tensor.shape[3]:
                 tensor = tensor.permute(0, 3, 1, 2)  # (n, H, W, C) -> (n, C, H, W)
+        elif conv is not None and tensor.ndim == 3 and channels == 1:
+            if len(getattr(conv, "kernel_size", ())) == 2:
+                tensor = tensor.unsqueeze(1)  # grayscale (n, H, W) -> (n, 1, H, W)
         return tensor
 
     def _to_tensor(self, value, torch, device, dtype):
         if not isinstance(value, torch.Tensor):
-            value = torch.as_tensor(np.asarray(value))
+            try:
+                value = torch.as_tensor(np.asarray(value))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(self._not_a_tensor_message(value, exc)) from exc
         if value.is_floating_point() or (self.preprocess is None and not self._takes_ids()):
             value = value.to(dtype)  # float64 arrays and integer images: the module's type
         return value.to(device)
+
+    def _not_a_tensor_message(self, value, exc):
+        first = value[0] if isinstance(value, (list, tuple)) and value else value
+        what = f"a batch of {type(first).__name__} items" if first is not value else "a batch"
+        if self.preprocess is not None:
+            return (
+                f"preprocess returned {what} that is not a tensor nor an array of numbers "
+                f"({exc}): make it return the module's input (a tensor, an array, or a "
+                "mapping of them)."
+            )
+        return (
+            f"TorchFeatures cannot make a tensor of {what} ({exc}). X must be numbers: an "
+            "array or tensor of images (n, C, H, W) or (n, H, W, C), or of the module's "
+            "inputs. For other items (texts, file names, images of different sizes) pass "
+            "preprocess= a callable that turns a batch of them into the module's input; "
+            "for texts and a Hugging Face model, use skhscore.nn.TransformerFeatures."
+        )
 
     def _takes_ids(self):
         torch = import_torch()
@@ -193,6 +254,19 @@ class TorchFeatures(FrozenNetworkFeatures):
         first_param = next(module.parameters(), None)
         dtype = torch.get_default_dtype() if first_param is None else first_param.dtype
         captured, hooks = {}, []
+        channels_first = _sequences_are_channels_first(module)
+
+        def pooled(output):
+            ambiguous = channels_first is None and not callable(self.pooling)
+            if ambiguous and first_tensor(output).ndim == 3:
+                raise ValueError(
+                    f"A layer gave a 3-D output, and {type(module).__name__} has both 1-D "
+                    "convolutions, whose outputs are (n, channels, length), and token "
+                    "layers, whose outputs are (n, tokens, features): pass pooling= a "
+                    "callable that says which axis to pool, e.g. lambda out: "
+                    "out.mean(dim=2) for (n, channels, length)."
+                )
+            return pool(output, self.pooling, channels_first=bool(channels_first))
 
         def hook_for(layer):
             def hook(_module, _inputs, output):
@@ -202,7 +276,7 @@ class TorchFeatures(FrozenNetworkFeatures):
                         "the network reuses, such as a shared activation): name a module "
                         "that runs once, e.g. the block that contains it."
                     )
-                captured[layer] = pool(output, self.pooling)
+                captured[layer] = pooled(output)
 
             return hook
 
@@ -220,8 +294,9 @@ class TorchFeatures(FrozenNetworkFeatures):
                     captured.clear()
                     output = module(**batch) if isinstance(batch, Mapping) else module(batch)
                     if None in layers:
-                        captured[None] = pool(output, self.pooling)
-                    yield start, stop, {layer: captured[layer] for layer in layers}
+                        captured[None] = pooled(output)
+                    rows = {layer: _rows_of(captured, layer, stop - start) for layer in layers}
+                    yield start, stop, rows
         finally:
             for handle in hooks:
                 handle.remove()
