@@ -339,6 +339,9 @@ def test_rank_layers_equals_scores_of_hand_extracted_features(batch_size):
         assert ranking.adjusted[i] == pytest.approx(
             h_score(features, y, adjusted=True), rel=1e-8, abs=1e-10
         )
+        assert ranking.adjusted_shrunk[i] == pytest.approx(
+            h_score(features, y, shrinkage="auto", adjusted=True), rel=1e-8, abs=1e-10
+        )
         assert ranking.shrunk[i] == pytest.approx(
             h_score(features, y, shrinkage="auto"), rel=1e-8, abs=1e-10
         )
@@ -351,7 +354,7 @@ def test_ranking_order_table_and_rank_by():
     net = conv_net()
     X, y = images(40)
     layers = ["relu1", "block", "fc"]
-    for rank_by in ("adjusted", "h", "shrunk"):
+    for rank_by in ("adjusted_shrunk", "adjusted", "h", "shrunk"):
         ranking = rank_layers(net, X, y, layers, rank_by=rank_by)
         scores = getattr(ranking, rank_by)
         assert ranking.best == layers[int(np.argmax(scores))]
@@ -360,7 +363,7 @@ def test_ranking_order_table_and_rank_by():
     frame = rank_layers(net, X, y, layers).to_frame()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame["rank"]) == [1, 2, 3]
-    assert frame["adjusted"].is_monotonic_decreasing
+    assert frame["adjusted_shrunk"].is_monotonic_decreasing  # the default rank_by
     with pytest.raises(ValueError, match="rank_by"):
         rank_layers(net, X, y, layers, rank_by="best")
 
@@ -469,7 +472,7 @@ def test_device_path_takes_the_statistics_in_the_array_namespace(monkeypatch):
     with sklearn.config_context(array_api_dispatch=True):
         on_device = rank_layers(net, X, y, layers, batch_size=20, device="cpu")
     assert seen == [("torch", False)] * 9  # 3 batches x 3 layers, tensors without autograd
-    for name in ("h", "adjusted", "shrunk", "pvalue"):
+    for name in ("adjusted_shrunk", "h", "adjusted", "shrunk", "pvalue"):
         np.testing.assert_allclose(getattr(on_device, name), getattr(expected, name), rtol=1e-9)
 
 

@@ -4,10 +4,12 @@ import numpy as np
 
 from skhscore._display import _check_matplotlib
 
-#: The scores a ranking carries, as rank_by and the plot name them.
-RANK_BY = ("adjusted", "h", "shrunk")
+#: The scores a ranking carries, as rank_by and the plot name them; the first is the default,
+#: the model-selection score of every door (``h_score(F, y, shrinkage="auto", adjusted=True)``).
+RANK_BY = ("adjusted_shrunk", "adjusted", "h", "shrunk")
 
 SCORE_NAMES = {
+    "adjusted_shrunk": "chance-adjusted shrunk H-score",
     "h": "plain H-score",
     "adjusted": "chance-adjusted H-score",
     "shrunk": "shrunk H-score (Ledoit-Wolf)",
@@ -28,7 +30,7 @@ class LayerRankingDisplay:
         Layer (or model) names, in order.
     scores : array-like of shape (n_candidates,)
         Score of each.
-    score_name : str, default="adjusted H-score"
+    score_name : str, default="chance-adjusted shrunk H-score"
         Label of the score axis.
 
     Attributes
@@ -52,7 +54,7 @@ class LayerRankingDisplay:
     1
     """
 
-    def __init__(self, names, scores, *, score_name="adjusted H-score"):
+    def __init__(self, names, scores, *, score_name="chance-adjusted shrunk H-score"):
         self.names = names
         self.scores = scores
         self.score_name = score_name
@@ -99,7 +101,7 @@ class LayerRankingDisplay:
         ranking : TransferabilityRanking
             The result of :func:`~skhscore.nn.rank_layers` or
             :func:`~skhscore.nn.rank_models`.
-        score : {"adjusted", "h", "shrunk"}, default=None
+        score : {"adjusted_shrunk", "adjusted", "h", "shrunk"}, default=None
             Which score to plot; None: the ranking's ``rank_by``.
         ax : matplotlib Axes, default=None
             Axes to draw on.

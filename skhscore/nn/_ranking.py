@@ -30,8 +30,13 @@ class TransferabilityRanking:
         Layer names (or indices) or model names.
     h : ndarray of shape (n_candidates,)
         Plain H-score, ``h_score(stats)``.
+    adjusted_shrunk : ndarray of shape (n_candidates,)
+        The model-selection score, ``h_score(stats, shrinkage="auto", adjusted=True)``: the
+        chance-adjusted H-score with Ledoit-Wolf shrinkage, comparable across widths and
+        informative for layers at least as wide as the sample (the default ``rank_by``).
     adjusted : ndarray of shape (n_candidates,)
-        Chance-adjusted H-score, ``h_score(stats, adjusted=True)``.
+        Chance-adjusted H-score, ``h_score(stats, adjusted=True)`` (0 for a layer at least as
+        wide as the sample, where the plain score is at its ceiling whatever it encodes).
     shrunk : ndarray of shape (n_candidates,)
         Shrunk H-score, ``h_score(stats, shrinkage="auto")``.
     pvalue : ndarray of shape (n_candidates,)
@@ -40,19 +45,22 @@ class TransferabilityRanking:
         Samples scored.
     n_features : ndarray of shape (n_candidates,)
         Width of each candidate's features.
-    rank_by : {"adjusted", "h", "shrunk"}
+    rank_by : {"adjusted_shrunk", "adjusted", "h", "shrunk"}
         The score that orders the candidates.
     statistics : list of HScoreStatistics
         The statistics of each candidate's features (k x k each), for any other score.
     """
 
-    def __init__(self, names, statistics, rank_by="adjusted"):
+    def __init__(self, names, statistics, rank_by="adjusted_shrunk"):
         if rank_by not in RANK_BY:
             raise ValueError(f"rank_by must be one of {list(RANK_BY)}, got {rank_by!r}.")
         self.names = list(names)
         self.statistics = list(statistics)
         self.rank_by = rank_by
         self.h = np.array([h_score(s) for s in self.statistics])
+        self.adjusted_shrunk = np.array(
+            [h_score(s, shrinkage="auto", adjusted=True) for s in self.statistics]
+        )
         self.adjusted = np.array([h_score(s, adjusted=True) for s in self.statistics])
         self.shrunk = np.array([h_score(s, shrinkage="auto") for s in self.statistics])
         self.pvalue = np.array([h_score_test(s).pvalue for s in self.statistics])
@@ -80,13 +88,14 @@ class TransferabilityRanking:
         Returns
         -------
         frame : pandas.DataFrame
-            Columns ``h``, ``adjusted``, ``shrunk``, ``pvalue``, ``n_samples``,
-            ``n_features`` and ``rank`` (1 = best by ``rank_by``).
+            Columns ``adjusted_shrunk``, ``h``, ``adjusted``, ``shrunk``, ``pvalue``,
+            ``n_samples``, ``n_features`` and ``rank`` (1 = best by ``rank_by``).
         """
         import pandas as pd
 
         frame = pd.DataFrame(
             {
+                "adjusted_shrunk": self.adjusted_shrunk,
                 "h": self.h,
                 "adjusted": self.adjusted,
                 "shrunk": self.shrunk,
@@ -107,7 +116,7 @@ class TransferabilityRanking:
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on.
-        score : {"adjusted", "h", "shrunk"}, default=None
+        score : {"adjusted_shrunk", "adjusted", "h", "shrunk"}, default=None
             The score to plot; None: ``rank_by``.
         **line_kwargs : dict
             Passed to ``ax.plot`` (``label=``, ``linestyle=``, ...).
@@ -119,11 +128,15 @@ class TransferabilityRanking:
         return LayerRankingDisplay.from_ranking(self, score=score, ax=ax, **line_kwargs)
 
     def __repr__(self):
-        lines = [f"{'candidate':>16} {'H':>9} {'adjusted':>9} {'shrunk':>9} {'p-value':>9}"]
+        lines = [
+            f"{'candidate':>16} {'adj.shrunk':>10} {'H':>9} {'adjusted':>9} {'shrunk':>9} "
+            f"{'p-value':>9}"
+        ]
         for i in self.order:
             lines.append(
-                f"{str(self.names[i])[-16:]:>16} {self.h[i]:9.4f} {self.adjusted[i]:9.4f} "
-                f"{self.shrunk[i]:9.4f} {self.pvalue[i]:9.2g}"
+                f"{str(self.names[i])[-16:]:>16} {self.adjusted_shrunk[i]:10.4f} "
+                f"{self.h[i]:9.4f} {self.adjusted[i]:9.4f} {self.shrunk[i]:9.4f} "
+                f"{self.pvalue[i]:9.2g}"
             )
         return "\n".join(lines)
 
@@ -188,7 +201,7 @@ def rank_layers(
     preprocess=None,
     max_samples=None,
     random_state=None,
-    rank_by="adjusted",
+    rank_by="adjusted_shrunk",
 ):
     """Score layers of a network on a labelled task, all from one forward pass per batch.
 
@@ -225,14 +238,17 @@ def rank_layers(
         Score a stratified random subsample of this many samples.
     random_state : int, RandomState instance or None, default=None
         Seed of the subsample.
-    rank_by : {"adjusted", "h", "shrunk"}, default="adjusted"
-        The score that orders the layers: the chance-adjusted H-score (comparable across
-        widths), the paper's plain H-score, or the Ledoit-Wolf shrunk H-score.
+    rank_by : {"adjusted_shrunk", "adjusted", "h", "shrunk"}, default="adjusted_shrunk"
+        The score that orders the layers: the model-selection score of every door (the
+        chance-adjusted H-score with Ledoit-Wolf shrinkage, comparable across widths, also
+        for layers at least as wide as the sample), the chance-adjusted plain H-score, the
+        paper's plain H-score, or the Ledoit-Wolf shrunk H-score.
 
     Returns
     -------
     ranking : TransferabilityRanking
-        Plain, adjusted and shrunk H, p-value, n and k of every layer; ``to_frame()`` and
+        Adjusted shrunk, plain, adjusted and shrunk H, p-value, n and k of every layer;
+        ``to_frame()`` and
         ``plot()``.
 
     Examples
@@ -253,7 +269,7 @@ def rank_layers(
     >>> round(float(ranking.h[0]), 4)  # layer "0" is an affine map of X: H is h_score(X, y)
     1.1919
     >>> list(ranking.to_frame().columns)
-    ['h', 'adjusted', 'shrunk', 'pvalue', 'n_samples', 'n_features', 'rank']
+    ['adjusted_shrunk', 'h', 'adjusted', 'shrunk', 'pvalue', 'n_samples', 'n_features', 'rank']
     """
     extractor = _as_extractor(model, pooling, batch_size, device, preprocess)
     extractor._check_params()
@@ -286,7 +302,7 @@ def rank_models(
     preprocess=None,
     max_samples=None,
     random_state=None,
-    rank_by="adjusted",
+    rank_by="adjusted_shrunk",
 ):
     """Score several networks (or any feature transformers) on a labelled task.
 
@@ -312,8 +328,8 @@ def rank_models(
         Score a stratified random subsample of this many samples.
     random_state : int, RandomState instance or None, default=None
         Seed of the subsample.
-    rank_by : {"adjusted", "h", "shrunk"}, default="adjusted"
-        The score that orders the models.
+    rank_by : {"adjusted_shrunk", "adjusted", "h", "shrunk"}, default="adjusted_shrunk"
+        The score that orders the models (see :func:`rank_layers`).
 
     Returns
     -------
