@@ -6,6 +6,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import cholesky, lapack, solve_triangular
 
+from skhscore._chance import adjusted_from_spectrum, spectrum_from_statistics
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
 from skhscore._statistics import HScoreStatistics
 from skhscore._targets import CrossMomentStatistics
@@ -216,7 +217,8 @@ class HScoreParts(NamedTuple):
     ``n_targets`` the dimension of the target space (C - 1 for C classes), ``n`` the total
     weight, ``alpha`` the shrinkage used (0 for the plain score), ``null_mean`` the mean of
     the score when the targets are independent of the features (see :func:`chance_level`),
-    and ``bound = min(rank, n_targets)``, the largest value the score can take.
+    ``bound = min(rank, n_targets)``, the largest value the score can take, and
+    ``n_features`` the number of feature columns.
     """
 
     value: float
@@ -227,6 +229,7 @@ class HScoreParts(NamedTuple):
     alpha: float
     null_mean: float
     bound: int
+    n_features: int
 
 
 def chance_level(stats, rank, n_targets, alpha=0.0):
@@ -273,20 +276,48 @@ def hscore_parts(stats, shrinkage=None):
         M = shrunk_whitened_class_deviations(stats, alpha)
         value = float(np.clip(np.sum(M**2), 0.0, bound))
     null_mean = chance_level(stats, rank, n_targets, alpha)
-    return HScoreParts(value, M, rank, n_targets, stats.weight_sum_, alpha, null_mean, bound)
+    return HScoreParts(
+        value, M, rank, n_targets, stats.weight_sum_, alpha, null_mean, bound, stats.n_features_
+    )
 
 
 def adjusted_from_parts(parts):
-    """Chance-adjusted score ``(H - E0) / (min(rank, q) - E0)``; 0 when saturated.
+    """Plain chance-adjusted score ``(H - E0) / (min(rank, q) - E0)``; 0 when saturated.
 
-    The denominator is zero or negative exactly when the sample cannot tell any features
-    from chance (rank >= n - 1, or one sample per class: every feature set then scores the
-    maximum, which is also the chance level); the adjusted score is then defined as 0.
+    Saturated: rank >= n - 1 or at least as many feature columns as samples (k >= n). There
+    every generic feature set separates the sample perfectly, so H = min(rank, q) whatever
+    the features encode, and the chance level E0 is at (rank >= n - 1) or within noise of
+    (duplicated rows: rank = n - 2, ...) that same ceiling: the ratio is 0 / 0 or noise
+    whose null standard deviation is about sqrt(2 rank / (q (n - 1) (n - 1 - rank))), of
+    order 1. The plain adjusted score is then defined as 0, the value of no evidence either
+    way, for every saturated feature set alike. The shrunk adjusted score
+    (:func:`adjusted_score` with shrinkage) stays informative there.
     """
     room = parts.bound - parts.null_mean
-    if parts.bound == 0 or room <= 1e-12 * max(parts.bound, 1):
+    saturated = parts.n_features >= parts.n or room <= 1e-12 * max(parts.bound, 1)
+    if parts.bound == 0 or saturated:
         return 0.0
     return float((parts.value - parts.null_mean) / room)
+
+
+def adjusted_score(stats, shrinkage=None, parts=None):
+    """The chance-adjusted (shrunk) H-score of validated statistics.
+
+    Without shrinkage (or at intensity 0): :func:`adjusted_from_parts`. With shrinkage:
+    ``(H_a - E0) / (M - E0)``, M the largest shrunk score any labelling of these features
+    can reach (see :mod:`skhscore._chance`), which is defined and informative whatever n
+    and k.
+    """
+    check_scorable(stats)
+    if shrinkage is not None:
+        eigenvalues, between, n, alpha = spectrum_from_statistics(stats, shrinkage)
+        if alpha > 0.0:
+            return adjusted_from_spectrum(
+                eigenvalues, between, n, n_target_dims(stats), stats.n_features_, alpha
+            )
+    if parts is None:
+        parts = hscore_parts(stats, None)
+    return adjusted_from_parts(parts)
 
 
 SHRINKAGE_CONSTRAINT = [None, StrOptions({"auto", "oas"}), Interval(Real, 0, 1, closed="both")]
@@ -445,6 +476,8 @@ def h_score(
     >>> round(h_score(X[:, :3], X[:, 3], target="regression"), 4)  # R^2 of petal width
     0.9379
     """
+    if adjusted and normalize is None:
+        return adjusted_score(resolve_statistics(X, y, sample_weight, target=target), shrinkage)
     if adjusted or normalize is not None:
         stats = resolve_statistics(X, y, sample_weight, target=target)
         return score_from_parts(
