@@ -21,7 +21,7 @@ wheels, so nothing is downloaded:
 Target tasks, all built from data installed with the packages (no download):
 
 * ``digits``: scikit-learn's ``load_digits`` 8 x 8 images (0..16 scaled to 0..255, grey to
-  RGB), 60 per class drawn at random (seed 0): n = 600, 10 classes.
+  RGB), 30 per class drawn at random (seed 0): n = 300, 10 classes.
 * ``faces``: scikit-image's ``lfw_subset``: 100 faces and 100 non-face crops of Labeled
   Faces in the Wild, 25 x 25 grey: n = 200, 2 classes.
 * ``textures``: scikit-image's brick, grass and gravel textures (512 x 512 grey) cut into
@@ -109,7 +109,7 @@ def image_task(name):
     if name == "digits":
         digits = load_digits()
         keep = np.concatenate(
-            [rng.choice(np.flatnonzero(digits.target == c), 60, replace=False) for c in range(10)]
+            [rng.choice(np.flatnonzero(digits.target == c), 30, replace=False) for c in range(10)]
         )
         return [_rgb255(digits.images[i] * 255.0 / 16.0) for i in keep], digits.target[keep]
     if name == "faces":

@@ -85,6 +85,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--skip-ranking", action="store_true")
     parser.add_argument("--diagnose", action="store_true")
+    parser.add_argument("--skip-networks", action="store_true")
     parser.add_argument(
         "--tasks",
         nargs="*",
@@ -92,10 +93,11 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     metrics = {**bench_networks.package_metrics(), **score_candidates.candidates()}
-    rows, ratio, raw = bench_networks.evaluate(args.tasks, metrics, args.rounds)
-    summary(rows, args.tasks, ratio, "Real networks (bench_networks.py)")
-    if args.diagnose:
-        diagnose(raw)
+    if not args.skip_networks:
+        rows, ratio, raw = bench_networks.evaluate(args.tasks, metrics, args.rounds)
+        summary(rows, args.tasks, ratio, "Real networks (bench_networks.py)")
+        if args.diagnose:
+            diagnose(raw)
     if not args.skip_ranking:
         rows, ratio, names = ranking_benchmark(metrics, args.rounds)
         summary(rows, names, ratio, "scikit-learn extractors (bench_ranking.py)")

@@ -19,6 +19,7 @@ which the Gram matrix gives too.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg import eigh
 
 #: Relative size (to the largest) below which a covariance eigenvalue counts as zero.
@@ -90,28 +91,70 @@ def spectrum_from_statistics(stats, shrinkage):
     return eigenvalues, between, n, alpha
 
 
-def spectrum_from_rows(X, codes, n_classes, weights, shrinkage):
-    """(eigenvalues, between, n, alpha) from the Gram matrix of the centred, weighted rows.
+def spectrum_from_array(X, codes, n_classes, weights, shrinkage):
+    """(eigenvalues, between, n, alpha) of a dense float64 array, in O(n k min(n, k)).
 
-    Exact for any n and k; cheaper than the k x k covariance when n < k. ``codes`` are the
-    class indices of the rows (0 .. n_classes - 1), ``weights`` their frequency weights.
+    With fewer samples than columns, from the n x n Gram matrix of the centred weighted rows
+    (its eigenvalues are n times the nonzero ones of the covariance, and the between-class
+    variance along each singular direction is ``gamma_i ||P u_i||^2 / n``); otherwise from
+    the k x k covariance. ``codes``: class index of each row; ``weights``: frequency
+    weights (zero-weight rows are left out).
     """
     keep = weights > 0
     X, codes, weights = X[keep], codes[keep], weights[keep]
     n = float(weights.sum())
     centred = X - (weights @ X) / n
+    centred -= (weights @ centred) / n  # second pass: the rounding of a large mean
     root_w = np.sqrt(weights)
     rows = centred * root_w[:, None]
-    gram = rows @ rows.T
-    gamma, U = eigh(gram, check_finite=False, driver="evd")
-    eigenvalues = gamma / n
-    k = X.shape[1]
-    m4 = float(np.sum(np.diag(gram) ** 2 / weights))
-    trace, fro2 = float(np.sum(eigenvalues)), float(np.sum(eigenvalues**2))
-    alpha = intensity(shrinkage, trace, fro2, m4, n, k)
-    # D v_i = sqrt(gamma_i) P u_i, with P[c, j] = sqrt(w_j / W_c) for the rows j of class c
     class_weights = np.bincount(codes, weights=weights, minlength=n_classes)
-    P = np.zeros((n_classes, X.shape[0]))
-    P[codes, np.arange(X.shape[0])] = root_w / np.sqrt(class_weights[codes])
-    between = np.clip(gamma, 0.0, None) * np.sum((P @ U) ** 2, axis=0) / n
+    # P[c, j] = sqrt(w_j / W_c) on the rows j of class c: P @ rows = sqrt(W_c) (mu_c - mu)
+    P = sp.csr_array(
+        (root_w / np.sqrt(class_weights[codes]), (codes, np.arange(X.shape[0]))),
+        shape=(n_classes, X.shape[0]),
+    )
+    squared_norms = np.einsum("ij,ij->i", rows, rows)
+    m4 = float(np.sum(squared_norms**2 / weights))
+    if X.shape[0] <= X.shape[1]:
+        gamma, U = eigh(rows @ rows.T, check_finite=False, driver="evd")
+        eigenvalues = gamma / n
+        between = np.clip(gamma, 0.0, None) * np.sum((P @ U) ** 2, axis=0) / n
+    else:
+        eigenvalues, V = eigh(rows.T @ rows / n, check_finite=False, driver="evd")
+        between = np.sum((P @ rows @ V) ** 2, axis=0) / n
+    trace, fro2 = float(np.sum(eigenvalues)), float(np.sum(eigenvalues**2))
+    alpha = intensity(shrinkage, trace, fro2, m4, n, X.shape[1])
     return eigenvalues, between, n, alpha
+
+
+def adjusted_shrunk_h_of_array(X, y, sample_weight, shrinkage):
+    """The shrunk adjusted score of a dense in-memory ``(X, y)``, or None to use statistics.
+
+    None (the caller then builds :class:`HScoreStatistics`, which also raises the errors of
+    bad input) for sparse, Dask, array-API, statistics or degenerate input: fewer than two
+    samples or classes of positive weight, a total weight of at most 1, or intensity 0.
+    """
+    from skhscore._array_api import use_array_api
+    from skhscore._dask import is_dask_collection
+    from skhscore._validation import check_features, check_labels, check_sample_weight
+
+    if not hasattr(X, "shape") or is_dask_collection(X) or use_array_api(X) or sp.issparse(X):
+        return None
+    if not hasattr(X, "dtype") and not hasattr(X, "dtypes"):
+        return None
+    X = check_features(X, min_samples=1)
+    if sp.issparse(X):
+        return None
+    classes, codes = check_labels(y, X.shape[0])
+    weights = check_sample_weight(sample_weight, X.shape[0])
+    weights = np.ones(X.shape[0]) if weights is None else weights
+    present = np.bincount(codes, weights=weights, minlength=classes.shape[0]) > 0
+    if np.count_nonzero(weights) < 2 or np.count_nonzero(present) < 2 or weights.sum() <= 1:
+        return None
+    X = np.asarray(X, dtype=np.float64)
+    eigenvalues, between, n, alpha = spectrum_from_array(
+        X, codes, classes.shape[0], weights, shrinkage
+    )
+    if alpha <= 0.0:
+        return None
+    return adjusted_from_spectrum(eigenvalues, between, n, classes.shape[0] - 1, X.shape[1], alpha)

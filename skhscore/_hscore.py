@@ -6,7 +6,11 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import cholesky, lapack, solve_triangular
 
-from skhscore._chance import adjusted_from_spectrum, spectrum_from_statistics
+from skhscore._chance import (
+    adjusted_from_spectrum,
+    adjusted_shrunk_h_of_array,
+    spectrum_from_statistics,
+)
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
 from skhscore._statistics import HScoreStatistics
 from skhscore._targets import CrossMomentStatistics
@@ -477,6 +481,11 @@ def h_score(
     0.9379
     """
     if adjusted and normalize is None:
+        if shrinkage is not None and target == "classification":
+            # dense arrays: the spectrum from the smaller of the Gram and covariance matrices
+            value = adjusted_shrunk_h_of_array(X, y, sample_weight, shrinkage)
+            if value is not None:
+                return value
         return adjusted_score(resolve_statistics(X, y, sample_weight, target=target), shrinkage)
     if adjusted or normalize is not None:
         stats = resolve_statistics(X, y, sample_weight, target=target)

@@ -118,9 +118,12 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         in :class:`sklearn.frozen.FrozenEstimator` so that it is not refitted.
     scoring : callable, default=None
         A scorer ``scoring(fitted_transformer, X, y)``, greater is better; None means
-        ``HScoreScorer()``. Any scorer callable is accepted, e.g.
-        ``HScoreScorer(shrinkage="auto")``, which corrects the plain H-score's bias
-        towards wide features on small samples.
+        ``HScoreScorer()``, the chance-adjusted H-score with Ledoit-Wolf shrinkage
+        (``h_score(F, y, shrinkage="auto", adjusted=True)``), which compares candidates of
+        different widths and stays informative for candidates with more columns than
+        samples. Any scorer callable is accepted, e.g. ``HScoreScorer(shrinkage=None,
+        adjusted=False)`` for the paper's plain H-score. Changed in 0.2.0: None meant
+        the plain H-score.
     cv : int, cross-validation generator, iterable or None, default=5
         How the candidates are scored. An int is the number of folds of
         :class:`~sklearn.model_selection.StratifiedKFold` (of KFold if ``y`` is not a
@@ -190,8 +193,9 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
     -----
     The plain H-score never decreases when feature columns are added and, on small
     samples, favours wide features even when they are noise (its null mean is
-    ``k (C - 1) / (n - 1)`` for k columns, C classes, n samples). Compare candidates of
-    similar width, or pass ``scoring=HScoreScorer(shrinkage="auto")``.
+    ``k (C - 1) / (n - 1)`` for k columns, C classes, n samples); it is the same,
+    ``C - 1``, for every candidate with at least as many columns as samples. The default
+    scoring corrects both: it subtracts the chance level and shrinks the covariance.
 
     Examples
     --------
