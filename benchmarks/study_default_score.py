@@ -94,7 +94,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     metrics = {**bench_networks.package_metrics(), **score_candidates.candidates()}
     if not args.skip_networks:
-        rows, ratio, raw = bench_networks.evaluate(args.tasks, metrics, args.rounds)
+        rows, ratio, raw, _ = bench_networks.evaluate(args.tasks, metrics, args.rounds)
         summary(rows, args.tasks, ratio, "Real networks (bench_networks.py)")
         if args.diagnose:
             diagnose(raw)

@@ -8,19 +8,22 @@ labellings, the maximum ``M = (1 - a)`` times the sum of the q largest eigenvalu
 ``(H_a - E0) / (M - E0)``: 0 on average for labels independent of the features, 1 for the
 best labelling these features allow, negative below chance. At ``a = 0`` it is the plain
 chance-adjusted score (``M = min(rank, q)``). ``Sigma_a`` shares the eigenvectors of
-``Sigma``, so everything follows from one eigendecomposition, and the factor ``(1 - a)``
-cancels (it is left out, which keeps ``a = 1`` defined).
+``Sigma``, so E0 and M follow from the eigenvalues of ``Sigma`` alone, and the factor
+``(1 - a)`` cancels (it is left out, which keeps ``a = 1`` defined); ``H_a`` is one Cholesky
+solve.
 
-Two ways to the spectrum, both exact: the eigendecomposition of the k x k covariance held by
-the statistics, or, for a dense array with fewer samples than columns, that of the n x n
-Gram matrix of the centred rows (O(n^2 k) instead of O(n k^2 + k^3)); the Ledoit-Wolf and
-OAS intensities are functions of ``tr(S)``, ``||S||_F^2`` and ``sum_i ||x_i - mu||^4``,
-which the Gram matrix gives too.
+Two ways, both exact: from the k x k covariance (held by the statistics, or of a dense
+array with more samples than columns), or, for a dense array with at most as many samples
+as columns, from the n x n Gram matrix ``G`` of the centred rows (O(n^2 k) instead of
+O(n k^2 + k^3)): its nonzero eigenvalues are n times those of the covariance, and by
+Woodbury ``tr(Sigma_a^-1 Sigma_B) = tr(P G (c I + G)^-1 P^T) / (1 - a)``, ``c = n a t /
+(1 - a)``, with P the n -> C class-averaging map. The Ledoit-Wolf and OAS intensities are
+functions of ``tr(S)``, ``||S||_F^2`` and ``sum_i ||x_i - mu||^4``, which both give.
 """
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import eigh
+from scipy.linalg import cho_factor, cho_solve, cholesky, eigvalsh, solve_triangular
 
 #: Relative size (to the largest) below which a covariance eigenvalue counts as zero.
 EIGEN_TOL = 1e-12
@@ -48,23 +51,20 @@ def intensity(shrinkage, trace, fro2, m4, n, k):
     return 1.0 if den <= 0 else min((alpha + mu2) / den, 1.0)
 
 
-def adjusted_from_spectrum(eigenvalues, between, n, n_targets, n_features, alpha):
-    """``(H_a - E0) / (M - E0)`` (see the module docstring) from the covariance spectrum.
+def adjusted_from_spectrum(eigenvalues, value, n, n_targets, n_features, alpha):
+    """``(H_a - E0) / (M - E0)`` (see the module docstring), all three over ``(1 - a)``.
 
-    ``eigenvalues``: those of the 1/n covariance; ``between``: the between-class variance
-    along each eigenvector (``v_i^T Sigma_B v_i``); ``n``: the total weight; ``alpha`` in
-    (0, 1]. Returns 0 when no labelling can do better than chance (``M <= E0``: all
-    eigenvalues equal and the sample saturated, or constant features).
+    ``eigenvalues``: those of the 1/n covariance; ``value``: ``tr(Sigma_a^-1 Sigma_B)``;
+    ``n``: the total weight; ``alpha`` in (0, 1]. Returns 0 when no labelling can do better
+    than chance (``M <= E0``: all eigenvalues equal and the sample saturated, or constant
+    features).
     """
     lam = np.clip(eigenvalues, 0.0, None)
     if lam.size == 0 or lam.max() <= 0:
         return 0.0
-    keep = lam > EIGEN_TOL * lam.max()
-    lam, between = lam[keep], np.clip(between[keep], 0.0, None)
+    lam = lam[lam > EIGEN_TOL * lam.max()]
     t = lam.sum() / n_features
-    spread = (1.0 - alpha) * lam + alpha * t  # eigenvalues of Sigma_a
-    gain = lam / spread  # eigenvalues of Sigma_a^-1 Sigma (over (1 - a))
-    value = float(np.sum(between / spread))
+    gain = lam / ((1.0 - alpha) * lam + alpha * t)  # eigenvalues of Sigma_a^-1 Sigma
     null_mean = n_targets / (n - 1) * float(np.sum(gain))
     ceiling = float(np.sum(np.sort(gain)[::-1][:n_targets]))
     room = ceiling - null_mean
@@ -73,35 +73,51 @@ def adjusted_from_spectrum(eigenvalues, between, n, n_targets, n_features, alpha
     return float(min((value - null_mean) / room, 1.0))
 
 
-def spectrum_from_statistics(stats, shrinkage):
-    """(eigenvalues, between, n, alpha) of the covariance held by statistics."""
+def _moments(eigenvalues, m4, n, k, shrinkage):
+    """The intensity and the shrinkage target t from the covariance eigenvalues."""
+    lam = np.clip(eigenvalues, 0.0, None)
+    trace, fro2 = float(np.sum(lam)), float(np.sum(lam**2))
+    return intensity(shrinkage, trace, fro2, m4, n, k), trace / k
+
+
+def _shrunk_between(cov, between_root, alpha, t):
+    """``tr(Sigma_a^-1 Sigma_B)`` with ``Sigma_B = between_root^T between_root``."""
+    shrunk = (1.0 - alpha) * cov
+    shrunk.flat[:: cov.shape[0] + 1] += alpha * t
+    factor = cholesky(shrunk, lower=True, check_finite=False)
+    whitened = solve_triangular(factor, between_root.T, lower=True, check_finite=False)
+    return float(np.sum(whitened**2))
+
+
+def _covariance_terms(cov, between_root, m4, n, shrinkage):
+    """(eigenvalues, value, alpha) from a k x k 1/n covariance."""
+    eigenvalues = eigvalsh(cov, check_finite=False, driver="evr")
+    alpha, t = _moments(eigenvalues, m4, n, cov.shape[0], shrinkage)
+    if alpha <= 0.0 or t <= 0.0:
+        return eigenvalues, 0.0, 0.0
+    return eigenvalues, _shrunk_between(cov, between_root, alpha, t), alpha
+
+
+def statistics_terms(stats, shrinkage):
+    """(eigenvalues, value, n, alpha) of the covariance held by statistics."""
     n = stats.weight_sum_
     scatter, deviations, _ = stats._scaled_moments()
     to_global = stats._to_global_scale()
     cov = scatter * np.outer(to_global, to_global) / n
     between_root = deviations * to_global / np.sqrt(n)  # rows: sqrt(w_c / n)(mu_c - mu)
-    k = cov.shape[0]
-    trace, fro2 = float(np.trace(cov)), float(np.sum(cov**2))
-    m4 = getattr(stats, "_m4", None)
-    if m4 is None and shrinkage == "auto":
-        raise ValueError("these statistics hold no fourth moment; pass a float shrinkage")
-    alpha = intensity(shrinkage, trace, fro2, m4, n, k)
-    eigenvalues, vectors = eigh(cov, check_finite=False, driver="evd")
-    between = np.sum((between_root @ vectors) ** 2, axis=0)
-    return eigenvalues, between, n, alpha
+    eigenvalues, value, alpha = _covariance_terms(cov, between_root, stats._m4, n, shrinkage)
+    return eigenvalues, value, n, alpha
 
 
-def spectrum_from_array(X, codes, n_classes, weights, shrinkage):
-    """(eigenvalues, between, n, alpha) of a dense float64 array, in O(n k min(n, k)).
+def array_terms(X, codes, n_classes, weights, shrinkage):
+    """(eigenvalues, value, n, alpha) of a dense float64 array, in O(n k min(n, k)).
 
-    With fewer samples than columns, from the n x n Gram matrix of the centred weighted rows
-    (its eigenvalues are n times the nonzero ones of the covariance, and the between-class
-    variance along each singular direction is ``gamma_i ||P u_i||^2 / n``); otherwise from
-    the k x k covariance. ``codes``: class index of each row; ``weights``: frequency
-    weights (zero-weight rows are left out).
+    ``codes``: class index of each row; ``weights``: frequency weights (zero-weight rows
+    are left out). Uses the Gram matrix when there are at most as many rows as columns.
     """
     keep = weights > 0
     X, codes, weights = X[keep], codes[keep], weights[keep]
+    n_rows, k = X.shape
     n = float(weights.sum())
     centred = X - (weights @ X) / n
     centred -= (weights @ centred) / n  # second pass: the rounding of a large mean
@@ -110,21 +126,29 @@ def spectrum_from_array(X, codes, n_classes, weights, shrinkage):
     class_weights = np.bincount(codes, weights=weights, minlength=n_classes)
     # P[c, j] = sqrt(w_j / W_c) on the rows j of class c: P @ rows = sqrt(W_c) (mu_c - mu)
     P = sp.csr_array(
-        (root_w / np.sqrt(class_weights[codes]), (codes, np.arange(X.shape[0]))),
-        shape=(n_classes, X.shape[0]),
+        (root_w / np.sqrt(class_weights[codes]), (codes, np.arange(n_rows))),
+        shape=(n_classes, n_rows),
     )
     squared_norms = np.einsum("ij,ij->i", rows, rows)
     m4 = float(np.sum(squared_norms**2 / weights))
-    if X.shape[0] <= X.shape[1]:
-        gamma, U = eigh(rows @ rows.T, check_finite=False, driver="evd")
-        eigenvalues = gamma / n
-        between = np.clip(gamma, 0.0, None) * np.sum((P @ U) ** 2, axis=0) / n
-    else:
-        eigenvalues, V = eigh(rows.T @ rows / n, check_finite=False, driver="evd")
-        between = np.sum((P @ rows @ V) ** 2, axis=0) / n
-    trace, fro2 = float(np.sum(eigenvalues)), float(np.sum(eigenvalues**2))
-    alpha = intensity(shrinkage, trace, fro2, m4, n, X.shape[1])
-    return eigenvalues, between, n, alpha
+    if n_rows > k:
+        eigenvalues, value, alpha = _covariance_terms(
+            rows.T @ rows / n, (P @ rows) / np.sqrt(n), m4, n, shrinkage
+        )
+        return eigenvalues, value, n, alpha
+    gram = rows @ rows.T
+    eigenvalues = eigvalsh(gram, check_finite=False, driver="evr") / n
+    alpha, t = _moments(eigenvalues, m4, n, k, shrinkage)
+    if alpha <= 0.0 or t <= 0.0:
+        return eigenvalues, 0.0, n, 0.0
+    PG = (P @ gram).T  # n x C, G symmetric
+    if alpha >= 1.0:  # Sigma_a = t I: tr(Sigma_B) / t
+        return eigenvalues, float(np.sum(P.T.toarray() * PG)) / (n * t), n, alpha
+    ridge = gram.copy()
+    ridge.flat[:: n_rows + 1] += n * alpha * t / (1.0 - alpha)
+    solved = cho_solve(cho_factor(ridge, lower=True, check_finite=False), PG)
+    value = float(np.sum(P.T.toarray() * solved)) / (1.0 - alpha)
+    return eigenvalues, value, n, alpha
 
 
 def adjusted_shrunk_h_of_array(X, y, sample_weight, shrinkage):
@@ -152,9 +176,7 @@ def adjusted_shrunk_h_of_array(X, y, sample_weight, shrinkage):
     if np.count_nonzero(weights) < 2 or np.count_nonzero(present) < 2 or weights.sum() <= 1:
         return None
     X = np.asarray(X, dtype=np.float64)
-    eigenvalues, between, n, alpha = spectrum_from_array(
-        X, codes, classes.shape[0], weights, shrinkage
-    )
+    eigenvalues, value, n, alpha = array_terms(X, codes, classes.shape[0], weights, shrinkage)
     if alpha <= 0.0:
         return None
-    return adjusted_from_spectrum(eigenvalues, between, n, classes.shape[0] - 1, X.shape[1], alpha)
+    return adjusted_from_spectrum(eigenvalues, value, n, classes.shape[0] - 1, X.shape[1], alpha)

@@ -9,7 +9,7 @@ from scipy.linalg import cholesky, lapack, solve_triangular
 from skhscore._chance import (
     adjusted_from_spectrum,
     adjusted_shrunk_h_of_array,
-    spectrum_from_statistics,
+    statistics_terms,
 )
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
 from skhscore._statistics import HScoreStatistics
@@ -314,10 +314,10 @@ def adjusted_score(stats, shrinkage=None, parts=None):
     """
     check_scorable(stats)
     if shrinkage is not None:
-        eigenvalues, between, n, alpha = spectrum_from_statistics(stats, shrinkage)
+        eigenvalues, value, n, alpha = statistics_terms(stats, shrinkage)
         if alpha > 0.0:
             return adjusted_from_spectrum(
-                eigenvalues, between, n, n_target_dims(stats), stats.n_features_, alpha
+                eigenvalues, value, n, n_target_dims(stats), stats.n_features_, alpha
             )
     if parts is None:
         parts = hscore_parts(stats, None)
