@@ -404,16 +404,21 @@ def h_score(
         different units first. For a regression target, ``Sigma_B`` is the covariance of
         the features' linear prediction from the target.
     adjusted : bool, default=False
-        Return the chance-adjusted score ``(H - E0) / (min(rank, q) - E0)``, in the spirit
-        of :func:`~sklearn.metrics.adjusted_mutual_info_score`: 0 on average for features
-        independent of the target, 1 for perfect separation, negative below chance. ``E0 =
-        rank q / (n - 1)`` is the null mean of H (rank: numerical rank of the features; q =
-        C - 1, or the rank of a regression target). With shrinkage, ``E0`` is the exact mean
-        of the shrunk score over permutations of the target,
-        ``q / (n - 1) tr(Sigma_a^-1 (1 - a) Sigma)``. When the sample is saturated (rank >=
-        n - 1, or one sample per class), every feature set scores ``min(rank, q) = E0``
-        and the adjusted plain score is defined as 0: such a sample cannot tell features
-        from chance (shrinkage can: its adjusted score stays informative there).
+        Return the chance-adjusted score ``(H - E0) / (M - E0)``, in the spirit of
+        :func:`~sklearn.metrics.adjusted_mutual_info_score`: 0 on average for features
+        independent of the target, 1 for the best separation the features allow, negative
+        below chance. Without shrinkage, ``E0 = rank q / (n - 1)`` is the null mean of H
+        (rank: numerical rank of the features; q = C - 1, or the rank of a regression
+        target) and ``M = min(rank, q)``. With shrinkage, ``E0`` is the exact mean of the
+        shrunk score over permutations of the target, ``q / (n - 1) tr(Sigma_a^-1 (1 - a)
+        Sigma)``, and ``M`` the largest shrunk score any target can reach, ``(1 - a)`` times
+        the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma``.
+        ``h_score(X, y, shrinkage="auto", adjusted=True)`` is the score the model-selection
+        tools use by default (:class:`HScoreScorer`, :class:`TransferabilitySelector`).
+        Saturated samples (at least as many columns as samples, or rank >= n - 1): every
+        feature set then has plain H = ``min(rank, q)`` and the adjusted plain score is 0
+        for all of them alike (no evidence either way); the shrunk adjusted score stays
+        informative there.
     normalize : {None, "classes"}, default=None
         ``"classes"`` divides the score by ``q = C - 1`` (the rank of the target for
         regression and multilabel targets), so that scores on tasks with different numbers
@@ -477,6 +482,8 @@ def h_score(
     0.5959
     >>> round(h_score(X, y, adjusted=True), 4)  # (H - E0) / (2 - E0), E0 = 4 * 2 / 149
     0.5848
+    >>> round(h_score(X, y, shrinkage="auto", adjusted=True), 4)  # the selection score
+    0.5858
     >>> round(h_score(X[:, :3], X[:, 3], target="regression"), 4)  # R^2 of petal width
     0.9379
     """
