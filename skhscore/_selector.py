@@ -202,17 +202,18 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.decomposition import PCA
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from skhscore import TransferabilitySelector
+    >>> from skhscore import HScoreScorer, TransferabilitySelector
     >>> X, y = load_iris(return_X_y=True)
-    >>> selector = TransferabilitySelector(
-    ...     [("pca1", PCA(1)), ("scaled", StandardScaler()), ("raw", "passthrough")], cv=3
-    ... ).fit(X, y)
+    >>> candidates = [("pca1", PCA(1)), ("scaled", StandardScaler()), ("raw", "passthrough")]
+    >>> selector = TransferabilitySelector(candidates, cv=3).fit(X, y)
+    >>> selector.best_name_, selector.ranking_
+    ('pca1', array([1, 3, 2]))
+    >>> selector.transform(X).shape
+    (150, 1)
+    >>> plain = HScoreScorer(shrinkage=None, adjusted=False)  # the paper's H-score
+    >>> selector = TransferabilitySelector(candidates, scoring=plain, cv=3).fit(X, y)
     >>> selector.best_name_  # "scaled" and "raw" tie (H is affine invariant): first wins
     'scaled'
-    >>> selector.ranking_
-    array([3, 1, 2])
-    >>> selector.transform(X).shape
-    (150, 4)
     """
 
     _parameter_constraints = {
