@@ -9,6 +9,7 @@ from scipy.linalg import cholesky, lapack, solve_triangular
 from skhscore._chance import (
     adjusted_from_spectrum,
     adjusted_shrunk_h_of_array,
+    intensity,
     statistics_terms,
 )
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
@@ -154,16 +155,7 @@ def shrinkage_value(stats, shrinkage):
     cov = stats._scatter * np.outer(to_global, to_global) / n
     trace = float(np.trace(cov))
     fro2 = float(np.sum(cov**2))
-    if shrinkage == "auto":
-        beta = (stats._m4 / n - fro2) / (n_features * n)
-        delta = (fro2 - trace**2 / n_features) / n_features
-        beta = min(beta, delta)
-        return 0.0 if beta == 0 else beta / delta
-    # "oas"
-    alpha = fro2 / n_features**2
-    mu2 = (trace / n_features) ** 2
-    den = (n + 1) * (alpha - mu2 / n_features)
-    return 1.0 if den == 0 else min((alpha + mu2) / den, 1.0)
+    return intensity(shrinkage, trace, fro2, stats._m4, n, n_features)
 
 
 def shrunk_covariance_factor(stats, alpha):
