@@ -16,7 +16,8 @@ wheels, so nothing is downloaded:
   wide), the [CLS] vectors of layers 3 and 6, the sentence embedding (normalised mean of
   layer 6); a randomly initialised twin (layers 0, 2, 4, 6 averaged); TF-IDF character 2-4
   gram baselines reduced by TruncatedSVD to 32, 128 and 384 columns and a word TF-IDF reduced
-  to 128. 18 candidates per text task.
+  to 128. 18 candidates per text task (17 on sklearn docs, whose 269 samples are too few
+  for the 384-column SVD).
 
 Target tasks, all built from data installed with the packages (no download):
 
@@ -51,8 +52,8 @@ divided by the ground truth's, both timed per candidate back to back in the same
 probe is timed once).
 
 Features (float32 ``.npy``) and ground truths are cached under ``benchmarks/.cache/networks``
-(gitignored): the first run extracts them (about 15 minutes on one core), later runs take a
-few minutes. Usage::
+(gitignored): the first run extracts them (15 to 45 minutes on one core, depending on the
+machine's load), later runs take a few minutes (about 9 with ``--study``). Usage::
 
     python benchmarks/bench_networks.py                  # prints the table
     python benchmarks/bench_networks.py --write doc/benchmarks.rst

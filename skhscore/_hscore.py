@@ -5,7 +5,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import cholesky, lapack, solve_triangular
 
-from skhscore._chance import shrunk_adjusted_score
+from skhscore._chance import adjusted_shrunk_h_of_array, intensity, shrunk_adjusted_score
 from skhscore._constraints import SHRINKAGE_CONSTRAINT, TARGET_CONSTRAINT
 from skhscore._engine import resolve_statistics, single_blas_thread
 from skhscore._sklearn_compat import StrOptions, validate_params
@@ -67,20 +67,10 @@ def _estimated_shrinkage(view, shrinkage):
             "These statistics were built without the fourth moments Ledoit-Wolf needs; "
             "build them with HScoreStatistics.from_arrays(X, y) to use shrinkage='auto'."
         )
-    n = view.n
-    cov = view.scatter / n
+    cov = view.scatter / view.n
     trace = float(np.trace(cov))
     fro2 = float(np.sum(cov**2))
-    if shrinkage == "auto":
-        beta = (view.m4 / n - fro2) / (n_features * n)
-        delta = (fro2 - trace**2 / n_features) / n_features
-        beta = min(beta, delta)
-        return 0.0 if beta == 0 else beta / delta
-    # "oas"
-    alpha = fro2 / n_features**2
-    mu2 = (trace / n_features) ** 2
-    den = (n + 1) * (alpha - mu2 / n_features)
-    return 1.0 if den == 0 else min((alpha + mu2) / den, 1.0)
+    return intensity(shrinkage, trace, fro2, view.m4, view.n, n_features)
 
 
 def shrunk_covariance_factor(view, alpha):
@@ -402,6 +392,11 @@ def h_score(
     >>> round(h_score(X[:, :3], X[:, 3], target="regression"), 4)  # R^2 of petal width
     0.9379
     """
+    if adjusted and normalize is None and shrinkage is not None and target == "classification":
+        # a dense array wider than its sample: the spectrum from the n x n Gram matrix
+        value = adjusted_shrunk_h_of_array(X, y, sample_weight, shrinkage)
+        if value is not None:
+            return value
     if adjusted or normalize is not None:
         stats = resolve_statistics(
             X, y, sample_weight, target=target, fourth_moments=shrinkage == "auto"
