@@ -223,3 +223,37 @@ def test_selector_default_scoring_is_the_selection_score(wide_task):
             fitted = transformer.fit(X[train], y[train])
             folds.append(transcription(fitted.transform(X[test]), y[test]))
         assert selector.scores_[name] == pytest.approx(np.mean(folds), rel=1e-8)
+
+
+# --- the engine's Gram path (dense arrays with at most as many rows as columns) ---------
+
+
+@pytest.mark.parametrize("exponent", [0, -660, 660, -1070])
+def test_wide_array_path_equals_its_definition_at_extreme_magnitudes(exponent):
+    """Features near 1e-200, 1e200 or subnormal score as the same values scaled near 1."""
+    X, y = task(7, 24, 50, 3)
+    given = np.ldexp(X, exponent)  # subnormals keep fewer bits: the reference uses those
+    expected = transcription(np.ldexp(given, -exponent), y)
+    assert h_score(given, y, shrinkage="auto", adjusted=True) == pytest.approx(expected, rel=1e-8)
+
+
+def test_wide_array_path_offsets_zero_weights_and_float32():
+    X, y = task(8, 24, 50, 4)
+    expected = transcription(X, y)
+    # a common offset costs only the representation of the given values
+    shifted = h_score(X + 1e8, y, shrinkage="auto", adjusted=True)
+    assert shifted == pytest.approx(transcription(X + 1e8, y), rel=1e-6)
+    assert shifted == pytest.approx(expected, rel=1e-6)
+    # rows of weight zero (a whole class among them) are left out, as by the statistics
+    w = np.ones(24)
+    w[y == 3] = 0.0
+    w[0] = 0.0
+    kept = w > 0
+    weighted = h_score(X, y, sample_weight=w, shrinkage="auto", adjusted=True)
+    assert weighted == pytest.approx(transcription(X[kept], y[kept]), rel=1e-8)
+    stats = HScoreStatistics.from_arrays(X, y, sample_weight=w)
+    assert h_score(stats, shrinkage="auto", adjusted=True) == pytest.approx(weighted, rel=1e-8)
+    X32 = X.astype(np.float32)
+    assert h_score(X32, y, shrinkage="auto", adjusted=True) == pytest.approx(
+        transcription(X32.astype(np.float64), y), rel=1e-8
+    )

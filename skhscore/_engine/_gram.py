@@ -11,17 +11,13 @@ import scipy.sparse as sp
 
 from skhscore._engine._array_api import use_array_api
 from skhscore._engine._dask import is_dask_collection
+from skhscore._engine._view import frozen
 from skhscore._validation import (
     check_features,
     check_labels,
     check_sample_weight,
     rescaling_exponent,
 )
-
-
-def _frozen(array):
-    array.setflags(write=False)
-    return array
 
 
 class GramMoments:
@@ -48,7 +44,7 @@ class GramMoments:
     """
 
     def __init__(self, gram, class_map, n, n_features, n_targets, m4, unit_exponent):
-        self.gram = _frozen(gram)
+        self.gram = frozen(gram)
         self.class_map = class_map
         self.n = float(n)
         self.n_features = int(n_features)
