@@ -311,7 +311,8 @@ def h_score(
         Sigma)``, and ``M`` the largest shrunk score any target can reach, ``(1 - a)`` times
         the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma``.
         ``h_score(X, y, shrinkage="auto", adjusted=True)`` is the score the model-selection
-        tools use by default (:class:`HScoreScorer`, :class:`TransferabilitySelector`).
+        tools use by default (:class:`HScoreScorer`, :class:`TransferabilitySelector`,
+        ``skhscore rank``).
         Saturated samples (at least as many columns as samples, or rank >= n - 1): every
         feature set then has plain H = ``min(rank, q)`` and the adjusted plain score is 0
         for all of them alike (no evidence either way); the shrunk adjusted score stays
