@@ -83,7 +83,10 @@ cv = StratifiedKFold(5, shuffle=True, random_state=0)
 h_search = GridSearchCV(
     Pipeline([("scale", StandardScaler()), ("features", "passthrough")]),
     {"features": list(candidates.values())},
-    scoring={"H": HScoreScorer(), "H shrunk": HScoreScorer(shrinkage="auto")},
+    scoring={
+        "H": HScoreScorer(shrinkage=None, adjusted=False),
+        "H shrunk": HScoreScorer(adjusted=False),
+    },
     refit="H shrunk",
     cv=cv,
 )

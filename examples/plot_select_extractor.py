@@ -31,7 +31,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.random_projection import GaussianRandomProjection
 
-from skhscore import ScoreAccuracyDisplay, TransferabilitySelector
+from skhscore import HScoreScorer, ScoreAccuracyDisplay, TransferabilitySelector
 
 X, y = load_digits(return_X_y=True)
 X = X[::2]  # 899 images keep the example fast
@@ -57,9 +57,13 @@ cv = StratifiedKFold(5, shuffle=True, random_state=0)
 # Rank the zoo by H-score
 # -----------------------
 # The candidates are fitted on the training folds and scored on the held-out fold, so the
-# supervised LDA cannot score its own training labels. The default scoring is
-# ``HScoreScorer()``, the paper's H-score.
-selector = TransferabilitySelector(zoo, cv=cv)
+# supervised LDA cannot score its own training labels. Here the scoring is the paper's
+# plain H-score, ``HScoreScorer(shrinkage=None, adjusted=False)``; the default scoring,
+# ``HScoreScorer()``, is the chance-adjusted shrunk score (see the User Guide's "Which
+# score to use").
+selector = TransferabilitySelector(
+    zoo, scoring=HScoreScorer(shrinkage=None, adjusted=False), cv=cv
+)
 start = time.perf_counter()
 selector.fit(X, y)
 selector_time = time.perf_counter() - start
@@ -123,8 +127,8 @@ plt.show()
 # last by both, the wide and informative representations first. Where they differ, the
 # H-score measures the label information the features expose linearly, accuracy what one
 # classifier makes of them on this sample. The plain H-score never decreases when columns
-# are added, so compare extractors of similar width, or pass
-# ``scoring=HScoreScorer(shrinkage="auto")`` to temper its preference for wide features.
+# are added, so compare extractors of similar width with it, or keep the default scoring,
+# which corrects its preference for wide features.
 #
 # The selector is a transformer: in a pipeline it hands the chosen features to the
 # classifier, and makes its choice again inside every fold of an outer cross-validation.

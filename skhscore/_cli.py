@@ -17,20 +17,29 @@ from skhscore import __version__
 # Inputs with more entries than this are scored in chunks with a progress line on stderr.
 _PROGRESS_ENTRIES = 20_000_000
 _COLUMNS = (
-    "rank", "name", "h_score", "adjusted", "pvalue", "h_shrunk", "n", "k", "C", "seconds",
-    "ranked_by",
+    "rank", "name", "adjusted_shrunk", "h_score", "adjusted", "pvalue", "h_shrunk", "n", "k",
+    "C", "seconds", "ranked_by",
 )  # fmt: skip
-_RANK_KEYS = {"h": "h_score", "adjusted": "adjusted", "shrunk": "h_shrunk"}
+#: --rank-by choice -> output column; the first is the default, the library's selection score.
+_RANK_KEYS = {
+    "adjusted-shrunk": "adjusted_shrunk",
+    "adjusted": "adjusted",
+    "h": "h_score",
+    "shrunk": "h_shrunk",
+}
 _RANK_WORDS = {
+    "adjusted-shrunk": "the chance-adjusted shrunk H-score, the library's model-selection score",
+    "adjusted": "the plain chance-adjusted H-score, 0 on average for features unrelated to "
+    "the labels",
     "h": "the plain H-score, which grows with the number of features",
-    "adjusted": "the chance-adjusted H-score, 0 on average for features unrelated to the labels",
     "shrunk": "the shrunk H-score, with the shrinkage of --shrinkage",
 }
 # The library's advice names keyword arguments; the command line has flags for these.
-# A shrunk test is the test of the score ranked by --rank-by shrunk.
+# A shrunk test is the test of the score ranked by --rank-by adjusted-shrunk (the default)
+# or shrunk.
 _KEYWORD_FLAGS = {
     "target": "--target",
-    "shrinkage": "--rank-by shrunk --shrinkage",
+    "shrinkage": "--rank-by adjusted-shrunk --shrinkage",
     "method": "--test",
     "n_permutations": "--permutations",
 }
@@ -84,10 +93,12 @@ def build_parser():
     rank.add_argument(
         "--rank-by",
         choices=tuple(_RANK_KEYS),
-        default="adjusted",
-        help="the score that orders the candidates: the chance-adjusted H-score (adjusted, "
-        "the default: comparable across feature widths), the plain H-score (h) or the "
-        "shrunk H-score (shrunk)",
+        default="adjusted-shrunk",
+        help="the score that orders the candidates: the chance-adjusted shrunk H-score "
+        "(adjusted-shrunk, the default: the model-selection score of the library, "
+        "h_score(F, y, shrinkage=SHRINKAGE, adjusted=True), comparable across feature "
+        "widths, also with more features than samples), the plain chance-adjusted H-score "
+        "(adjusted), the plain H-score (h) or the shrunk H-score (shrunk)",
     )
     rank.add_argument(
         "--target",
@@ -100,8 +111,8 @@ def build_parser():
     rank.add_argument(
         "--shrinkage",
         default="auto",
-        help="shrinkage of the 'h_shrunk' column: auto (Ledoit-Wolf), oas, or a number in "
-        "[0, 1] (default: auto)",
+        help="shrinkage of the 'adjusted_shrunk' and 'h_shrunk' columns: auto "
+        "(Ledoit-Wolf), oas, or a number in [0, 1] (default: auto)",
     )
     rank.add_argument(
         "--test",
@@ -281,7 +292,8 @@ def score_file(path, args, shrinkage):
     stats = _statistics(X, y, args.target, not args.no_progress, Path(path).name)
     if args.test == "pillai":
         pvalue = h_score_test(stats).pvalue
-    else:  # the test of the score that ranks (the adjusted score is a shift of the plain one)
+    else:  # the test of the score that ranks (an adjusted score is an affine map of its raw
+        # score whose coefficients depend on the features only, so the tests are the same)
         pvalue = h_score_test(
             np.asarray(X),
             y,
@@ -289,10 +301,11 @@ def score_file(path, args, shrinkage):
             method="permutation",
             n_permutations=args.permutations,
             random_state=args.random_state,
-            shrinkage=shrinkage if args.rank_by == "shrunk" else None,
+            shrinkage=shrinkage if args.rank_by in ("shrunk", "adjusted-shrunk") else None,
         ).pvalue
     classes = getattr(stats, "classes_", None)
     row = {
+        "adjusted_shrunk": float(h_score(stats, shrinkage=shrinkage, adjusted=True)),
         "h_score": float(h_score(stats)),
         "adjusted": float(h_score(stats, adjusted=True)),
         "pvalue": float(pvalue),
@@ -324,7 +337,8 @@ def _format(rows, fmt, rank_by):
         return "\n".join(lines)
     width = max(len("name"), *(len(row["name"]) for row in rows))
     header = (
-        f"{'rank':>4}  {'name':<{width}}  {'H':>8}  {'adjusted':>8}  {'p-value':>9}  "
+        f"{'rank':>4}  {'name':<{width}}  {'adj shrunk':>10}  {'H':>8}  {'adjusted':>8}  "
+        f"{'p-value':>9}  "
         f"{'H shrunk':>8}  {'n':>7}  {'k':>5}  {'C':>4}  {'time':>7}"
     )
     rows = [{**row, "pvalue": format_pvalue(row["pvalue"])} for row in rows]
@@ -332,7 +346,8 @@ def _format(rows, fmt, rank_by):
     for row in rows:
         classes = "-" if row["C"] is None else row["C"]
         lines.append(
-            f"{row['rank']:>4}  {row['name']:<{width}}  {row['h_score']:>8.4f}  "
+            f"{row['rank']:>4}  {row['name']:<{width}}  {row['adjusted_shrunk']:>10.4f}  "
+            f"{row['h_score']:>8.4f}  "
             f"{row['adjusted']:>8.4f}  {row['pvalue']:>9}  {row['h_shrunk']:>8.4f}  "
             f"{row['n']:>7}  {row['k']:>5}  {classes:>4}  {row['seconds']:>6.2f}s"
         )

@@ -5,6 +5,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import cholesky, lapack, solve_triangular
 
+from skhscore._chance import adjusted_shrunk_h_of_array, intensity, shrunk_adjusted_score
 from skhscore._constraints import SHRINKAGE_CONSTRAINT, TARGET_CONSTRAINT
 from skhscore._engine import resolve_statistics, single_blas_thread
 from skhscore._sklearn_compat import StrOptions, validate_params
@@ -66,20 +67,10 @@ def _estimated_shrinkage(view, shrinkage):
             "These statistics were built without the fourth moments Ledoit-Wolf needs; "
             "build them with HScoreStatistics.from_arrays(X, y) to use shrinkage='auto'."
         )
-    n = view.n
-    cov = view.scatter / n
+    cov = view.scatter / view.n
     trace = float(np.trace(cov))
     fro2 = float(np.sum(cov**2))
-    if shrinkage == "auto":
-        beta = (view.m4 / n - fro2) / (n_features * n)
-        delta = (fro2 - trace**2 / n_features) / n_features
-        beta = min(beta, delta)
-        return 0.0 if beta == 0 else beta / delta
-    # "oas"
-    alpha = fro2 / n_features**2
-    mu2 = (trace / n_features) ** 2
-    den = (n + 1) * (alpha - mu2 / n_features)
-    return 1.0 if den == 0 else min((alpha + mu2) / den, 1.0)
+    return intensity(shrinkage, trace, fro2, view.m4, view.n, n_features)
 
 
 def shrunk_covariance_factor(view, alpha):
@@ -100,13 +91,17 @@ def whitened_deviations(view, alpha):
     """
     if alpha == 0.0:
         return view.whitened_deviations()
+    return np.sqrt(1.0 - alpha) * shrunk_whitened_deviations(view, alpha)
+
+
+def shrunk_whitened_deviations(view, alpha):
+    """``W`` with ``||W||_F^2 = tr(Sigma_a^-1 Sigma_B)`` (alpha > 0; no ``1 - a`` factor, so
+    that ``a = 1`` keeps the information the chance-adjusted score needs)."""
     factor, _ = shrunk_covariance_factor(view, alpha)
     if factor is None:
         return np.zeros((0, view.deviations.shape[0]))
     between_root = view.deviations.T / np.sqrt(view.n)
-    return np.sqrt(1.0 - alpha) * solve_triangular(
-        factor, between_root, lower=True, check_finite=False
-    )
+    return solve_triangular(factor, between_root, lower=True, check_finite=False)
 
 
 def hscore_value(M, bound):
@@ -130,7 +125,10 @@ class HScoreParts(NamedTuple):
     ``n_targets`` the dimension of the target space (C - 1 for C classes), ``n`` the total
     weight, ``alpha`` the shrinkage used (0 for the plain score), ``null_mean`` the mean of
     the score when the targets are independent of the features (see :func:`chance_level`),
-    and ``bound = min(rank, n_targets)``, the largest value the score can take.
+    ``bound = min(rank, n_targets)``, the largest value the score can take,
+    ``n_features`` the number of feature columns, and ``adjusted`` the chance-adjusted
+    score (:func:`adjusted_plain_score` without shrinkage,
+    :func:`~skhscore._chance.shrunk_adjusted_score` with it).
     """
 
     value: float
@@ -141,6 +139,8 @@ class HScoreParts(NamedTuple):
     alpha: float
     null_mean: float
     bound: int
+    n_features: int
+    adjusted: float
 
 
 def chance_level(view, alpha=0.0):
@@ -182,30 +182,47 @@ def _parts(stats, shrinkage):
     view = scorable_view(stats)
     alpha = shrinkage_value(view, shrinkage)
     bound = min(view.rank, view.n_targets)
-    M = whitened_deviations(view, alpha)
+    null_mean = chance_level(view, alpha)
+    if alpha == 0.0:
+        M = whitened_deviations(view, alpha)
+        value = hscore_value(M, bound)
+        adjusted = adjusted_plain_score(value, null_mean, bound, view.n, view.n_features)
+    else:
+        W = shrunk_whitened_deviations(view, alpha)
+        M = np.sqrt(1.0 - alpha) * W
+        value = hscore_value(M, bound)
+        adjusted = shrunk_adjusted_score(view, alpha, float(np.sum(W**2)))
     return HScoreParts(
-        hscore_value(M, bound),
+        value,
         M,
         view.rank,
         view.n_targets,
         view.n,
         alpha,
-        chance_level(view, alpha),
+        null_mean,
         bound,
+        view.n_features,
+        adjusted,
     )
 
 
-def adjusted_from_parts(parts):
-    """Chance-adjusted score ``(H - E0) / (min(rank, q) - E0)``; 0 when saturated.
+def adjusted_plain_score(value, null_mean, bound, n, n_features):
+    """Plain chance-adjusted score ``(H - E0) / (min(rank, q) - E0)``; 0 when saturated.
 
-    The denominator is zero or negative exactly when the sample cannot tell any features
-    from chance (rank >= n - 1, or one sample per class: every feature set then scores the
-    maximum, which is also the chance level); the adjusted score is then defined as 0.
+    Saturated: rank >= n - 1 or at least as many feature columns as samples (k >= n). There
+    every generic feature set separates the sample perfectly, so H = min(rank, q) whatever
+    the features encode, and the chance level E0 is at (rank >= n - 1) or within noise of
+    (duplicated rows: rank = n - 2, ...) that same ceiling: the ratio is 0 / 0 or noise
+    whose null standard deviation is about sqrt(2 rank / (q (n - 1) (n - 1 - rank))), of
+    order 1. The plain adjusted score is then defined as 0, the value of no evidence either
+    way, for every saturated feature set alike. The shrunk adjusted score
+    (:func:`~skhscore._chance.shrunk_adjusted_score`) stays informative there.
     """
-    room = parts.bound - parts.null_mean
-    if parts.bound == 0 or room <= 1e-12 * max(parts.bound, 1):
+    room = bound - null_mean
+    saturated = n_features >= n or room <= 1e-12 * max(bound, 1)
+    if bound == 0 or saturated:
         return 0.0
-    return float((parts.value - parts.null_mean) / room)
+    return float((value - null_mean) / room)
 
 
 def score_from_parts(parts, *, adjusted=False, normalize=None):
@@ -216,7 +233,7 @@ def score_from_parts(parts, *, adjusted=False, normalize=None):
             f"the maximum); pass normalize=None with it, not normalize={normalize!r}."
         )
     if adjusted:
-        return adjusted_from_parts(parts)
+        return parts.adjusted
     if normalize == "classes":
         return parts.value / parts.n_targets
     return parts.value
@@ -284,16 +301,22 @@ def h_score(
         different units first. For a regression target, ``Sigma_B`` is the covariance of
         the features' linear prediction from the target.
     adjusted : bool, default=False
-        Return the chance-adjusted score ``(H - E0) / (min(rank, q) - E0)``, in the spirit
-        of :func:`~sklearn.metrics.adjusted_mutual_info_score`: 0 on average for features
-        independent of the target, 1 for perfect separation, negative below chance. ``E0 =
-        rank q / (n - 1)`` is the null mean of H (rank: numerical rank of the features; q =
-        C - 1, or the rank of a regression target). With shrinkage, ``E0`` is the exact mean
-        of the shrunk score over permutations of the target,
-        ``q / (n - 1) tr(Sigma_a^-1 (1 - a) Sigma)``. When the sample is saturated (rank >=
-        n - 1, or one sample per class), every feature set scores ``min(rank, q) = E0``
-        and the adjusted plain score is defined as 0: such a sample cannot tell features
-        from chance (shrinkage can: its adjusted score stays informative there).
+        Return the chance-adjusted score ``(H - E0) / (M - E0)``, in the spirit of
+        :func:`~sklearn.metrics.adjusted_mutual_info_score`: 0 on average for features
+        independent of the target, 1 for the best separation the features allow, negative
+        below chance. Without shrinkage, ``E0 = rank q / (n - 1)`` is the null mean of H
+        (rank: numerical rank of the features; q = C - 1, or the rank of a regression
+        target) and ``M = min(rank, q)``. With shrinkage, ``E0`` is the exact mean of the
+        shrunk score over permutations of the target, ``q / (n - 1) tr(Sigma_a^-1 (1 - a)
+        Sigma)``, and ``M`` the largest shrunk score any target can reach, ``(1 - a)`` times
+        the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma``.
+        ``h_score(X, y, shrinkage="auto", adjusted=True)`` is the score the model-selection
+        tools use by default (:class:`HScoreScorer`, :class:`TransferabilitySelector`,
+        ``skhscore rank``).
+        Saturated samples (at least as many columns as samples, or rank >= n - 1): every
+        feature set then has plain H = ``min(rank, q)`` and the adjusted plain score is 0
+        for all of them alike (no evidence either way); the shrunk adjusted score stays
+        informative there.
     normalize : {None, "classes"}, default=None
         ``"classes"`` divides the score by ``q = C - 1`` (the rank of the target for
         regression and multilabel targets), so that scores on tasks with different numbers
@@ -365,9 +388,16 @@ def h_score(
     0.5959
     >>> round(h_score(X, y, adjusted=True), 4)  # (H - E0) / (2 - E0), E0 = 4 * 2 / 149
     0.5848
+    >>> round(h_score(X, y, shrinkage="auto", adjusted=True), 4)  # the selection score
+    0.5858
     >>> round(h_score(X[:, :3], X[:, 3], target="regression"), 4)  # R^2 of petal width
     0.9379
     """
+    if adjusted and normalize is None and shrinkage is not None and target == "classification":
+        # a dense array wider than its sample: the spectrum from the n x n Gram matrix
+        value = adjusted_shrunk_h_of_array(X, y, sample_weight, shrinkage)
+        if value is not None:
+            return value
     if adjusted or normalize is not None:
         stats = resolve_statistics(
             X, y, sample_weight, target=target, fourth_moments=shrinkage == "auto"

@@ -180,7 +180,12 @@ class HScoreScorer(_FeatureScorer):
 
     A plain, stateless, picklable callable ``scorer(estimator, X, y)`` returning
     :func:`~skhscore.h_score` of the features the fitted ``estimator`` produces for ``X``
-    (greater is better). Pass it as ``scoring=`` to ``cross_val_score``,
+    (greater is better). By default the score chosen for model selection: the
+    chance-adjusted H-score with Ledoit-Wolf shrinkage, ``h_score(F, y, shrinkage="auto",
+    adjusted=True)``, which, unlike the paper's plain H, compares candidates of different
+    widths and stays informative when a candidate has more columns than samples (see the
+    User Guide's "Which score to use"); ``HScoreScorer(shrinkage=None, adjusted=False)``
+    gives the paper's estimator. Pass it as ``scoring=`` to ``cross_val_score``,
     ``cross_validate``, ``GridSearchCV``, ``RandomizedSearchCV``, ``validation_curve``,
     ``permutation_importance`` or ``SequentialFeatureSelector``, alone or in a dict of
     scorers. It scores features, so no classifier has to be trained: a pipeline ending in
@@ -205,14 +210,17 @@ class HScoreScorer(_FeatureScorer):
         - a string: the name of a Pipeline step, whose output is scored (an intermediate
           layer of the pipeline), or of a method of the estimator.
         - a callable ``feature_getter(estimator, X)`` returning the features.
-    shrinkage : {None, "auto", "oas"} or float in [0, 1], default=None
-        Passed to :func:`~skhscore.h_score`: None is the paper's estimator, the others
-        shrink the feature covariance (the regularized H-score), which corrects the bias
-        of the plain score towards wide features on small samples.
-    adjusted : bool, default=False
-        Passed to :func:`~skhscore.h_score`: True gives the chance-adjusted H-score.
+    shrinkage : {None, "auto", "oas"} or float in [0, 1], default="auto"
+        Passed to :func:`~skhscore.h_score`: "auto" shrinks the feature covariance with
+        the Ledoit-Wolf intensity (the regularized H-score), None is the paper's
+        estimator with the pseudo-inverse.
+    adjusted : bool, default=True
+        Passed to :func:`~skhscore.h_score`: True gives the chance-adjusted score (0 on
+        average for features independent of the labels, 1 for the best labelling the
+        features allow), False the raw H-score.
     normalize : str or None, default=None
-        Passed to :func:`~skhscore.h_score` (e.g. "classes" for H / (C - 1)).
+        Passed to :func:`~skhscore.h_score` (e.g. "classes" for H / (C - 1)); only with
+        ``adjusted=False``.
 
     See Also
     --------
@@ -221,7 +229,11 @@ class HScoreScorer(_FeatureScorer):
 
     Notes
     -----
-    Only the parameters that differ from their defaults are passed to ``h_score``.
+    Only the parameters that differ from ``h_score``'s defaults are passed to it.
+
+    Changed in 0.2.0: the default was the plain H-score (``shrinkage=None,
+    adjusted=False``), which favours wide features and cannot tell apart candidates with
+    at least as many columns as samples.
 
     With an int ``cv``, scikit-learn splits a transformer or a pipeline ending in a
     transformer with unshuffled, unstratified ``KFold``: on data sorted by class the
@@ -230,9 +242,10 @@ class HScoreScorer(_FeatureScorer):
     ``cv=StratifiedKFold(n_splits, shuffle=True, random_state=0)``.
 
     The plain H-score never decreases when a feature column is added, so ``RFECV`` with
-    this scorer keeps every column and ``SequentialFeatureSelector`` with
-    ``n_features_to_select="auto"`` stops only by its ``tol``: fix the number of columns,
-    use :class:`HScoreFeatureSelector`, or score with ``adjusted=True`` or shrinkage.
+    ``HScoreScorer(shrinkage=None, adjusted=False)`` keeps every column and
+    ``SequentialFeatureSelector`` with ``n_features_to_select="auto"`` stops only by its
+    ``tol``: fix the number of columns, use :class:`HScoreFeatureSelector`, or keep the
+    default score (chance-adjusted and shrunk).
 
     Metadata routing: with ``sklearn.set_config(enable_metadata_routing=True)``, call
     ``scorer.set_score_request(sample_weight=True)`` to receive ``sample_weight``; with
@@ -253,8 +266,8 @@ class HScoreScorer(_FeatureScorer):
     >>> scores = cross_val_score(PCA(2), X, y, scoring=scorer, cv=cv)
     >>> scores.shape
     (3,)
-    >>> HScoreScorer(shrinkage="auto")
-    HScoreScorer(shrinkage='auto')
+    >>> HScoreScorer(shrinkage=None, adjusted=False)  # the paper's plain H-score
+    HScoreScorer(shrinkage=None, adjusted=False)
     """
 
     _parameter_constraints = {
@@ -264,7 +277,7 @@ class HScoreScorer(_FeatureScorer):
         "normalize": [None, str],
     }
 
-    def __init__(self, *, feature_getter="auto", shrinkage=None, adjusted=False, normalize=None):
+    def __init__(self, *, feature_getter="auto", shrinkage="auto", adjusted=True, normalize=None):
         validate_parameter_constraints(
             self._parameter_constraints,
             {
@@ -283,8 +296,8 @@ class HScoreScorer(_FeatureScorer):
     def _init_params(self):
         return [
             ("feature_getter", self.feature_getter, "auto"),
-            ("shrinkage", self.shrinkage, None),
-            ("adjusted", self.adjusted, False),
+            ("shrinkage", self.shrinkage, "auto"),
+            ("adjusted", self.adjusted, True),
             ("normalize", self.normalize, None),
         ]
 
@@ -292,6 +305,12 @@ class HScoreScorer(_FeatureScorer):
         # Only what differs from h_score's defaults is passed, so the scorer works with any
         # h_score that has at least the options it is asked to use. ``h_score`` is looked up
         # in this module at call time.
+        if self.adjusted and self.normalize is not None:
+            raise ValueError(
+                f"{type(self).__name__}(normalize={self.normalize!r}) normalises the raw "
+                "H-score, but adjusted=True (the default) is already on a common scale: pass "
+                "adjusted=False with normalize, or leave normalize=None."
+            )
         kwargs = {}
         if self.shrinkage is not None:
             kwargs["shrinkage"] = self.shrinkage
@@ -302,19 +321,22 @@ class HScoreScorer(_FeatureScorer):
         return h_score, kwargs
 
 
-def make_hscore_scorer(*, feature_getter="auto", shrinkage=None, adjusted=False, normalize=None):
+def make_hscore_scorer(*, feature_getter="auto", shrinkage="auto", adjusted=True, normalize=None):
     """Make an H-score scorer: ``HScoreScorer`` with the given options.
+
+    The defaults give the model-selection score, ``h_score(F, y, shrinkage="auto",
+    adjusted=True)``; ``shrinkage=None, adjusted=False`` gives the paper's plain H-score.
 
     Parameters
     ----------
     feature_getter : "auto", str or callable, default="auto"
         How to get the features out of the fitted estimator; see :class:`HScoreScorer`.
-    shrinkage : {None, "auto", "oas"} or float in [0, 1], default=None
+    shrinkage : {None, "auto", "oas"} or float in [0, 1], default="auto"
         Covariance shrinkage, passed to :func:`~skhscore.h_score`.
-    adjusted : bool, default=False
+    adjusted : bool, default=True
         Chance-adjusted H-score, passed to :func:`~skhscore.h_score`.
     normalize : str or None, default=None
-        Normalisation, passed to :func:`~skhscore.h_score`.
+        Normalisation, passed to :func:`~skhscore.h_score` (with ``adjusted=False``).
 
     Returns
     -------
@@ -328,8 +350,10 @@ def make_hscore_scorer(*, feature_getter="auto", shrinkage=None, adjusted=False,
     Examples
     --------
     >>> from skhscore import make_hscore_scorer
-    >>> make_hscore_scorer(shrinkage="auto", feature_getter="pca")
-    HScoreScorer(feature_getter='pca', shrinkage='auto')
+    >>> make_hscore_scorer(feature_getter="pca")
+    HScoreScorer(feature_getter='pca')
+    >>> make_hscore_scorer(shrinkage=None, adjusted=False)  # the paper's plain H-score
+    HScoreScorer(shrinkage=None, adjusted=False)
     """
     return HScoreScorer(
         feature_getter=feature_getter,

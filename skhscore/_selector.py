@@ -141,12 +141,15 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         its features, e.g. ``HScoreScorer(feature_getter="predict_proba")``.
     scoring : str, callable or None, default=None
         A scorer ``scoring(fitted_transformer, X, y)``, greater is better; None means
-        ``HScoreScorer()``. Any scorer callable is accepted, e.g.
-        ``HScoreScorer(shrinkage="auto")``, which corrects the plain H-score's bias
-        towards wide features on small samples. A string names a metric of this package
-        (``"logme"``, ``"transrate"``, ... as in :func:`make_transferability_scorer`) or
-        any scorer :func:`sklearn.metrics.check_scoring` knows (``"accuracy"`` for
-        candidates that also predict, such as LinearDiscriminantAnalysis).
+        ``HScoreScorer()``, the chance-adjusted H-score with Ledoit-Wolf shrinkage
+        (``h_score(F, y, shrinkage="auto", adjusted=True)``), which compares candidates of
+        different widths and stays informative for candidates with more columns than
+        samples. Any scorer callable is accepted, e.g. ``HScoreScorer(shrinkage=None,
+        adjusted=False)`` for the paper's plain H-score. A string names a metric of this
+        package (``"logme"``, ``"transrate"``, ... as in :func:`make_transferability_scorer`)
+        or any scorer :func:`sklearn.metrics.check_scoring` knows (``"accuracy"`` for
+        candidates that also predict, such as LinearDiscriminantAnalysis). Changed in
+        0.2.0: None meant the plain H-score.
     cv : int, cross-validation generator, iterable or None, default=5
         How the candidates are scored. An int is the number of folds of
         :class:`~sklearn.model_selection.StratifiedKFold` (of KFold if ``y`` is not a
@@ -176,8 +179,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         Candidate name -> mean score over the folds. Each fold score is computed on the
         test fold alone, 1/n_splits of the data, where the plain H-score's bias towards
         wide features (its null mean ``k (C - 1) / (n - 1)`` for n samples) is n_splits
-        times larger than on all of it: compare candidates of different widths with
-        ``scoring=HScoreScorer(shrinkage="auto")`` or ``HScoreScorer(adjusted=True)``.
+        times larger than on all of it; the default scoring corrects for it (chance-adjusted
+        and shrunk), so keep it to compare candidates of different widths.
     cv_results_ : dict of numpy arrays
         One entry per candidate (a ``pandas.DataFrame`` accepts it): ``name``,
         ``mean_test_score``, ``std_test_score``, ``split<i>_test_score``,
@@ -220,25 +223,27 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
     -----
     The plain H-score never decreases when feature columns are added and, on small
     samples, favours wide features even when they are noise (its null mean is
-    ``k (C - 1) / (n - 1)`` for k columns, C classes, n samples). Compare candidates of
-    similar width, or pass ``scoring=HScoreScorer(shrinkage="auto")``.
+    ``k (C - 1) / (n - 1)`` for k columns, C classes, n samples); it is the same,
+    ``C - 1``, for every candidate with at least as many columns as samples. The default
+    scoring corrects both: it subtracts the chance level and shrinks the covariance.
 
     Examples
     --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.decomposition import PCA
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from skhscore import TransferabilitySelector
+    >>> from skhscore import HScoreScorer, TransferabilitySelector
     >>> X, y = load_iris(return_X_y=True)
-    >>> selector = TransferabilitySelector(
-    ...     [("pca1", PCA(1)), ("scaled", StandardScaler()), ("raw", "passthrough")], cv=3
-    ... ).fit(X, y)
+    >>> candidates = [("pca1", PCA(1)), ("scaled", StandardScaler()), ("raw", "passthrough")]
+    >>> selector = TransferabilitySelector(candidates, cv=3).fit(X, y)
+    >>> selector.best_name_, selector.ranking_
+    ('pca1', array([1, 3, 2]))
+    >>> selector.transform(X).shape
+    (150, 1)
+    >>> plain = HScoreScorer(shrinkage=None, adjusted=False)  # the paper's H-score
+    >>> selector = TransferabilitySelector(candidates, scoring=plain, cv=3).fit(X, y)
     >>> selector.best_name_  # "scaled" and "raw" tie (H is affine invariant): first wins
     'scaled'
-    >>> selector.ranking_
-    array([3, 1, 2])
-    >>> selector.transform(X).shape
-    (150, 4)
     """
 
     _parameter_constraints = {

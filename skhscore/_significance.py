@@ -24,7 +24,7 @@ from skhscore._engine import (
     check_targets,
     resolve_statistics,
 )
-from skhscore._hscore import adjusted_from_parts, hscore_parts, shrunk_covariance_factor
+from skhscore._hscore import hscore_parts, shrunk_covariance_factor
 from skhscore._sklearn_compat import Interval, StrOptions, validate_params
 from skhscore._validation import check_features, check_labels, check_sample_weight
 
@@ -50,8 +50,9 @@ class HScoreTestResult:
         (exact, both under the Gaussian null and over permutations of the target; q = C - 1
         or the target rank); for the shrunk score, its exact mean over permutations.
     adjusted : float
-        The chance-adjusted score ``(statistic - E0) / (min(rank, q) - E0)``, as returned
-        by ``h_score(..., adjusted=True)``.
+        The chance-adjusted score ``(statistic - E0) / (M - E0)``, as returned by
+        ``h_score(..., adjusted=True)``: M is ``min(rank, q)`` for the plain score and the
+        largest shrunk score any labelling of the features can reach with shrinkage.
     df : tuple of (float, float) or None
         Numerator and denominator degrees of freedom of Pillai's F approximation (None for
         the permutation test; NaN when the test is degenerate).
@@ -324,7 +325,8 @@ def h_score_test(
         (numerical rank of the features >= n - 1, or at most one sample per class). Every
         feature set then scores the same, ``min(rank, q)``; the p-value is 1 (so is the
         permutation p-value, for the same reason), ``f_statistic`` and ``df`` are NaN and
-        ``adjusted`` is 0. Use shrinkage with ``method="permutation"`` in that regime.
+        ``adjusted`` is 0 without shrinkage. Use shrinkage with ``method="permutation"``
+        in that regime (the shrunk ``adjusted`` stays informative there).
 
     See Also
     --------
@@ -388,7 +390,7 @@ def h_score_test(
         )
     stats = resolve_statistics(X, y, sample_weight, target=target)
     parts = hscore_parts(stats, shrinkage)
-    adjusted = adjusted_from_parts(parts)
+    adjusted = parts.adjusted
     components = _components(parts.M, parts.bound)
 
     if method == "pillai":

@@ -38,6 +38,30 @@ def adjusted_hscore(F, y):
     return (paper_hscore(F, y) - null_mean) / (min(rank_, n_classes - 1) - null_mean)
 
 
+def adjusted_shrunk_hscore(F, y, alpha=None):
+    """(H_a - E0) / (M - E0) of the shrunk covariance S_a = (1 - a) S + a tr(S) / k I.
+
+    Written as generalised symmetric eigenproblems of (S_B, S_a) and (S, S_a) with scipy
+    (User Guide, "The chance-adjusted score"); a: scikit-learn's Ledoit-Wolf intensity.
+    """
+    from scipy.linalg import eigh
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    F = np.asarray(F, dtype=np.float64)
+    n, k = F.shape
+    centred = F - F.mean(axis=0)
+    alpha = ledoit_wolf_shrinkage(centred) if alpha is None else alpha
+    q = np.unique(y).size - 1
+    S = centred.T @ centred / n
+    class_means = np.array([centred[y == label].mean(axis=0) for label in y])
+    S_B = class_means.T @ class_means / n
+    S_a = (1 - alpha) * S + alpha * np.trace(S) / k * np.eye(k)
+    value = eigh(S_B, S_a, eigvals_only=True).sum()
+    gains = eigh(S, S_a, eigvals_only=True)  # ascending
+    null_mean = q / (n - 1) * gains.sum()
+    return (value - null_mean) / (gains[::-1][:q].sum() - null_mean)
+
+
 @pytest.fixture
 def task():
     """A frame of 4 informative features of 150 samples in 3 classes, and its labels."""
@@ -75,6 +99,9 @@ def test_rank_json_orders_candidates_and_values_are_right(candidates, capsys):
     for row in rows:
         assert row["h_score"] == pytest.approx(expected[row["name"]], rel=1e-9)
         assert row["adjusted"] == pytest.approx(adjusted_hscore(features[row["name"]], names))
+        assert row["adjusted_shrunk"] == pytest.approx(
+            adjusted_shrunk_hscore(features[row["name"]], names), rel=1e-8
+        )
         assert (row["n"], row["C"], row["ranked_by"]) == (150, 3, "h")
         assert row["k"] == features[row["name"]].shape[1]
         assert 0.0 <= row["pvalue"] <= 1.0
@@ -97,11 +124,31 @@ def test_rank_by_chooses_the_score_and_the_output_says_which(tmp_path, capsys):
     files = (tmp_path / "signal.npy", tmp_path / "wide.npy", "--labels", tmp_path / "y.npy")
     by_h, _ = rank_json(capsys, *files, "--rank-by", "h")
     assert [row["name"] for row in by_h] == ["wide", "signal"]
+    by_adjusted, _ = rank_json(capsys, *files, "--rank-by", "adjusted")
+    assert [row["name"] for row in by_adjusted] == ["signal", "wide"]
+    assert {row["ranked_by"] for row in by_adjusted} == {"adjusted"}
+    for row in by_adjusted:
+        assert row["adjusted"] == pytest.approx(adjusted[row["name"]], rel=1e-9)
+    # the default: the library's model-selection score, h_score(F, y, "auto", adjusted=True)
+    selection = {
+        "signal": adjusted_shrunk_hscore(signal, y),
+        "wide": adjusted_shrunk_hscore(wide_noise, y),
+    }
+    assert selection["signal"] > selection["wide"]
     default, _ = rank_json(capsys, *files)
     assert [row["name"] for row in default] == ["signal", "wide"]
-    assert {row["ranked_by"] for row in default} == {"adjusted"}
+    assert {row["ranked_by"] for row in default} == {"adjusted-shrunk"}
     for row in default:
-        assert row["adjusted"] == pytest.approx(adjusted[row["name"]], rel=1e-9)
+        assert row["adjusted_shrunk"] == pytest.approx(selection[row["name"]], rel=1e-8)
+    fixed, _ = rank_json(capsys, *files, "--shrinkage", "0.3")
+    for row in fixed:
+        expected = adjusted_shrunk_hscore(
+            signal if row["name"] == "signal" else wide_noise, y, 0.3
+        )
+        assert row["adjusted_shrunk"] == pytest.approx(expected, rel=1e-8)
+    status, out, _ = rank(capsys, *files)
+    assert status == 0 and "Ranked by the chance-adjusted shrunk H-score" in out
+    assert "--rank-by adjusted-shrunk" in out and "adj shrunk" in out
     shrunk, _ = rank_json(capsys, *files, "--rank-by", "shrunk", "--shrinkage", "0.5")
     values = [row["h_shrunk"] for row in shrunk]
     assert values == sorted(values, reverse=True)
@@ -140,9 +187,11 @@ def test_label_column_csv_output_and_table(candidates, capsys):
     status, out, err = rank(capsys, path / "labelled.csv", "--labels", "label", "--format", "csv")
     assert status == 0, err
     lines = out.strip().splitlines()
-    assert lines[0].startswith("rank,name,h_score")
-    value = float(lines[1].split(",")[2])
-    assert value == pytest.approx(paper_hscore(features["noise"], names), rel=1e-9)
+    assert lines[0].startswith("rank,name,adjusted_shrunk,h_score")
+    values = lines[1].split(",")
+    expected = adjusted_shrunk_hscore(features["noise"], names)
+    assert float(values[2]) == pytest.approx(expected, rel=1e-8)
+    assert float(values[3]) == pytest.approx(paper_hscore(features["noise"], names), rel=1e-9)
     status, out, err = rank(
         capsys, path / "strong.npy", path / "weak.npz", "--labels", "labels.txt"
     )
@@ -359,7 +408,7 @@ def test_permutation_test_flag(tmp_path, capsys):
     [
         ("use target='regression' instead", "use --target regression instead"),
         ('pass target="regression".', "pass --target regression."),
-        ("try shrinkage='auto'", "try --rank-by shrunk --shrinkage auto"),
+        ("try shrinkage='auto'", "try --rank-by adjusted-shrunk --shrinkage auto"),
         ("with method='permutation'", "with --test permutation"),
         ("no keyword here", "no keyword here"),
     ],

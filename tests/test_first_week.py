@@ -403,7 +403,10 @@ def test_sequential_feature_selector_around_a_bare_classifier():
     X, y = load_wine_scaled()
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     sfs = SequentialFeatureSelector(
-        LogisticRegression(max_iter=5000), n_features_to_select=3, scoring=HScoreScorer(), cv=cv
+        LogisticRegression(max_iter=5000),
+        n_features_to_select=3,
+        scoring=HScoreScorer(shrinkage=None, adjusted=False),  # the paper's score
+        cv=cv,
     ).fit(X, y)
     # independently: greedy forward search on the mean held-out H-score of the paper
     chosen = []
@@ -423,7 +426,8 @@ def test_sequential_feature_selector_around_a_bare_classifier():
 def test_rfecv_with_the_plain_score_keeps_every_column():
     X, y = load_wine_scaled()
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    rfecv = RFECV(LogisticRegression(max_iter=5000), scoring=HScoreScorer(), cv=cv).fit(X, y)
+    plain = HScoreScorer(shrinkage=None, adjusted=False)
+    rfecv = RFECV(LogisticRegression(max_iter=5000), scoring=plain, cv=cv).fit(X, y)
     means = rfecv.cv_results_["mean_test_score"]
     full = np.mean([paper_hscore(Xte, yte) for _, _, Xte, yte in _folds(X, y, cv)])
     assert means[-1] == pytest.approx(full, rel=1e-9)
@@ -488,7 +492,8 @@ def test_selector_accepts_non_indexable_sparse_input(fmt):
     X, y = load_wine_scaled()
     X[np.abs(X) < 0.5] = 0.0
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    selector = TransferabilitySelector([("raw", "passthrough")], cv=cv)
+    plain = HScoreScorer(shrinkage=None, adjusted=False)  # the paper's score
+    selector = TransferabilitySelector([("raw", "passthrough")], scoring=plain, cv=cv)
     selector.fit(sp.csr_matrix(X).asformat(fmt), y)
     expected = np.mean([paper_hscore(Xte, yte) for _, _, Xte, yte in _folds(X, y, cv)])
     assert selector.scores_["raw"] == pytest.approx(expected, rel=1e-9)

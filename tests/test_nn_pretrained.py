@@ -69,14 +69,19 @@ def test_pretrained_stages_beat_random_ones_and_agree_with_the_probe(networks):
     X, y = texture_patches()
     trained = rank_layers(pretrained, X, y, STAGES, preprocess=preprocess)
     untrained = rank_layers(random, X, y, STAGES, preprocess=preprocess)
-    # past the first block, every stage of the trained network is more transferable
-    assert np.all(trained.adjusted[1:] > untrained.adjusted[1:])
+    # past the first block, every stage of the trained network is more transferable, by the
+    # default score (rank_by="adjusted_shrunk") and by the plain adjusted one
+    for score in ("adjusted_shrunk", "adjusted"):
+        assert np.all(getattr(trained, score)[1:] > getattr(untrained, score)[1:])
+        assert getattr(trained, score).mean() > getattr(untrained, score).mean()
     assert np.all(trained.shrunk > untrained.shrunk)
-    assert trained.adjusted.mean() > untrained.adjusted.mean()
     # and the ranking of the trained stages follows the linear probe
-    accuracy = [probe_accuracy(pretrained, layer, X, y) for layer in STAGES]
+    accuracy = np.array([probe_accuracy(pretrained, layer, X, y) for layer in STAGES])
+    assert kendalltau(trained.scores, accuracy).statistic >= 0.6
     assert kendalltau(trained.adjusted, accuracy).statistic >= 0.6
-    assert trained.best == STAGES[int(np.argmax(accuracy))]
+    # the stage chosen by default is the probe's best or within a point of it (the last
+    # stages are near-ties for the probe too)
+    assert accuracy[STAGES.index(trained.best)] >= accuracy.max() - 0.01
 
 
 @pytest.mark.filterwarnings("ignore:The H-score test is degenerate:RuntimeWarning")
@@ -206,6 +211,9 @@ def test_selector_over_minilm_layers_shares_one_pass_on_texts(minilm):
     for index, (_, candidate) in enumerate(candidates):
         features = candidate.transform(texts)
         folds = StratifiedKFold(3).split(texts, y)  # what cv=3 means for class labels
-        expected = [h_score(features[test], y[test]) for _, test in folds]
+        expected = [
+            h_score(features[test], y[test], shrinkage="auto", adjusted=True)  # the default
+            for _, test in folds
+        ]
         got = [selector.cv_results_[f"split{f}_test_score"][index] for f in range(3)]
         np.testing.assert_allclose(got, expected, rtol=1e-6)

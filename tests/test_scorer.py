@@ -41,6 +41,18 @@ import skhscore._scorer as scorer_module
 from skhscore import HScoreScorer, h_score, make_hscore_scorer, make_transferability_scorer
 from tests._reference import paper_hscore
 
+#: The doors' default score (HScoreScorer(), TransferabilitySelector's default scoring).
+DEFAULT = {"shrinkage": "auto", "adjusted": True}
+#: The paper's plain H-score, for the tests of properties only it has (affine invariance,
+#: monotonicity in the columns) and of agreement with the paper's formula.
+PLAIN = {"shrinkage": None, "adjusted": False}
+
+
+def default_score(F, y, **kwargs):
+    """h_score with the doors' defaults, unless the test's scorer sets them otherwise."""
+    return h_score(F, y, **{**DEFAULT, **kwargs})
+
+
 CV3 = StratifiedKFold(3, shuffle=True, random_state=0)
 
 
@@ -61,7 +73,7 @@ def hand_fold_scores(make_features, X, y, cv=CV3, **kwargs):
     scores = []
     for train, test in cv.split(X, y):
         features = make_features(X[train], y[train], X[test])
-        scores.append(h_score(features, y[test], **kwargs))
+        scores.append(default_score(features, y[test], **kwargs))
     return np.array(scores)
 
 
@@ -81,9 +93,9 @@ def test_cross_val_score_equals_hand_computation_n_jobs_2(digits):
     X, y = digits
     pipe = make_pipeline(StandardScaler(), PCA(12, random_state=0), LogisticRegression())
     got = cross_val_score(
-        pipe, X, y, scoring=HScoreScorer(), cv=CV3, n_jobs=2, error_score="raise"
+        pipe, X, y, scoring=HScoreScorer(**PLAIN), cv=CV3, n_jobs=2, error_score="raise"
     )
-    expected = hand_fold_scores(scaled_pca(12), X, y)
+    expected = hand_fold_scores(scaled_pca(12), X, y, **PLAIN)
     np.testing.assert_allclose(got, expected, rtol=1e-9)
     # and the oracle transcription of the paper agrees with the hand values
     train, test = next(CV3.split(X, y))
@@ -180,7 +192,7 @@ def test_pipeline_ending_in_lda_scores_the_features_reaching_lda(digits):
     lda_projection = []
     for train, test in CV3.split(X, y):
         lda_projection.append(
-            h_score(clone(pipe).fit(X[train], y[train]).transform(X[test]), y[test])
+            default_score(clone(pipe).fit(X[train], y[train]).transform(X[test]), y[test])
         )
     assert np.all(np.abs(got - np.array(lda_projection)) > 1e-3)
 
@@ -188,10 +200,14 @@ def test_pipeline_ending_in_lda_scores_the_features_reaching_lda(digits):
 def test_one_step_pipeline_scores_the_input_and_bare_transformer_its_output():
     X, y = load_iris(return_X_y=True)
     pipe = make_pipeline(LogisticRegression(max_iter=1000)).fit(X, y)
-    assert HScoreScorer()(pipe, X, y) == pytest.approx(h_score(X, y), rel=1e-12)
+    plain = HScoreScorer(**PLAIN)
+    assert plain(pipe, X, y) == pytest.approx(default_score(X, y, **PLAIN), rel=1e-12)
+    assert HScoreScorer()(pipe, X, y) == pytest.approx(default_score(X, y), rel=1e-12)
     lda = LinearDiscriminantAnalysis(n_components=1).fit(X, y)  # not a pipeline: transform
-    assert HScoreScorer()(lda, X, y) == pytest.approx(h_score(lda.transform(X), y), rel=1e-12)
-    assert HScoreScorer()(lda, X, y) < h_score(X, y) - 1e-3
+    F = lda.transform(X)
+    assert plain(lda, X, y) == pytest.approx(default_score(F, y, **PLAIN), rel=1e-12)
+    assert HScoreScorer()(lda, X, y) == pytest.approx(default_score(F, y), rel=1e-12)
+    assert plain(lda, X, y) < default_score(X, y, **PLAIN) - 1e-3
 
 
 def test_feature_getter_step_name_and_callable(wine):
@@ -201,13 +217,13 @@ def test_feature_getter_step_name_and_callable(wine):
     ).fit(X, y)
     scaled = pipe["scale"].transform(X)
     assert HScoreScorer(feature_getter="scale")(pipe, X, y) == pytest.approx(
-        h_score(scaled, y), rel=1e-12
+        default_score(scaled, y), rel=1e-12
     )
     assert HScoreScorer(feature_getter="pca")(pipe, X, y) == pytest.approx(
-        h_score(pipe["pca"].transform(scaled), y), rel=1e-12
+        default_score(pipe["pca"].transform(scaled), y), rel=1e-12
     )
     first_two = HScoreScorer(feature_getter=first_two_columns)
-    assert first_two(pipe, X, y) == pytest.approx(h_score(X[:, :2], y), rel=1e-12)
+    assert first_two(pipe, X, y) == pytest.approx(default_score(X[:, :2], y), rel=1e-12)
 
 
 def first_two_columns(estimator, X):
@@ -224,7 +240,7 @@ def test_fitted_search_is_scored_through_its_best_estimator(wine):
     ).fit(X, y)
     best = search.best_estimator_
     assert HScoreScorer()(search, X, y) == pytest.approx(
-        h_score(best[:-1].transform(X), y), rel=1e-12
+        default_score(best[:-1].transform(X), y), rel=1e-12
     )
     assert search.best_params_ == {"pca__n_components": 4}  # H never falls with columns
 
@@ -241,7 +257,9 @@ def test_sequential_feature_selector_agrees_with_hand_greedy_search(wine):
     for _ in range(2):
         candidates = [j for j in range(X.shape[1]) if j not in chosen]
         means = [
-            np.mean([h_score(X[test][:, chosen + [j]], y[test]) for _, test in CV3.split(X, y)])
+            np.mean(
+                [default_score(X[test][:, chosen + [j]], y[test]) for _, test in CV3.split(X, y)]
+            )
             for j in candidates
         ]
         chosen.append(candidates[int(np.argmax(means))])
@@ -264,9 +282,14 @@ def test_permutation_importance_agrees_with_hand_computation(wine):
     pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
     getter = RecordingGetter()
     result = permutation_importance(
-        pipe, X, y, scoring=HScoreScorer(feature_getter=getter), n_repeats=2, random_state=0
+        pipe,
+        X,
+        y,
+        scoring=HScoreScorer(feature_getter=getter, **PLAIN),
+        n_repeats=2,
+        random_state=0,
     )
-    baseline = h_score(X, y)  # the scaler is affine: the same H as the raw columns
+    baseline = default_score(X, y, **PLAIN)  # the scaler is affine: plain H of the raw columns
     assert len(getter.seen) == 1 + 2 * X.shape[1]
     np.testing.assert_array_equal(getter.seen[0], X)
     for col in range(X.shape[1]):
@@ -275,10 +298,11 @@ def test_permutation_importance_agrees_with_hand_computation(wine):
             others = np.arange(X.shape[1]) != col
             np.testing.assert_array_equal(seen[:, others], X[:, others])
             np.testing.assert_array_equal(np.sort(seen[:, col]), np.sort(X[:, col]))
-            expected = baseline - h_score(seen, y)
+            expected = baseline - default_score(seen, y, **PLAIN)
             assert result.importances[col, repeat] == pytest.approx(expected, rel=1e-9, abs=1e-12)
             # monotonicity of H: the permuted column cannot lose more than the column itself
-            assert result.importances[col, repeat] <= baseline - h_score(X[:, others], y) + 1e-9
+            floor = baseline - default_score(X[:, others], y, **PLAIN)
+            assert result.importances[col, repeat] <= floor + 1e-9
 
 
 def test_randomized_search_agrees_with_hand_computation(wine):
@@ -313,14 +337,14 @@ def test_validation_curve_train_and_test_scores(wine):
         y,
         param_name="pca__n_components",
         param_range=param_range,
-        scoring=HScoreScorer(),
+        scoring=HScoreScorer(**PLAIN),
         cv=CV3,
         error_score="raise",
     )
     for i, k in enumerate(param_range):
-        np.testing.assert_allclose(test_scores[i], hand_fold_scores(scaled_pca(k), X, y))
+        np.testing.assert_allclose(test_scores[i], hand_fold_scores(scaled_pca(k), X, y, **PLAIN))
         expected_train = [
-            h_score(scaled_pca(k)(X[train], y[train], X[train]), y[train])
+            default_score(scaled_pca(k)(X[train], y[train], X[train]), y[train], **PLAIN)
             for train, _ in CV3.split(X, y)
         ]
         np.testing.assert_allclose(train_scores[i], expected_train, rtol=1e-9)
@@ -371,7 +395,7 @@ def hand_weighted(X, y, w, k, cv=CV3, **kwargs):
     out = []
     for train, test in cv.split(X, y):
         pca = PCA(k, random_state=0).fit(X[train])
-        out.append(h_score(pca.transform(X[test]), y[test], sample_weight=w[test], **kwargs))
+        out.append(default_score(pca.transform(X[test]), y[test], sample_weight=w[test], **kwargs))
     return np.array(out)
 
 
@@ -438,8 +462,8 @@ def test_sample_weight_with_routing_off_in_a_dict_of_scorers(wine):
     for train, test in CV3.split(X, y):
         scaler = StandardScaler().fit(X[train], sample_weight=w[train])
         F = scaler.transform(X[test])
-        expected_h.append(h_score(F, y[test], sample_weight=w[test]))
-        expected_oas.append(h_score(F, y[test], shrinkage="oas", sample_weight=w[test]))
+        expected_h.append(default_score(F, y[test], sample_weight=w[test]))
+        expected_oas.append(default_score(F, y[test], shrinkage="oas", sample_weight=w[test]))
     np.testing.assert_allclose(search.cv_results_["mean_test_h"], np.mean(expected_h))
     np.testing.assert_allclose(search.cv_results_["mean_test_h_oas"], np.mean(expected_oas))
     single = GridSearchCV(
@@ -459,9 +483,9 @@ def test_set_score_request_needs_routing_enabled():
 def test_adjusted_and_normalized_scorers_equal_hand_computation_per_fold(wine):
     X, y = wine
     pipe = make_pipeline(StandardScaler(), PCA(5))
-    adjusted = cross_val_score(pipe, X, y, scoring=HScoreScorer(adjusted=True), cv=CV3)
+    adjusted = cross_val_score(pipe, X, y, scoring=HScoreScorer(shrinkage=None), cv=CV3)
     normalized = cross_val_score(
-        pipe, X, y, scoring=HScoreScorer(normalize="classes"), cv=CV3, n_jobs=2
+        pipe, X, y, scoring=HScoreScorer(**PLAIN, normalize="classes"), cv=CV3, n_jobs=2
     )
     for fold, (train, test) in enumerate(CV3.split(X, y)):
         F = pipe.fit(X[train]).transform(X[test])
@@ -482,10 +506,12 @@ def test_adjusted_scorer_prefers_narrow_signal_over_wide_noise():
     X = np.hstack([signal, noise])
     pick_signal = FunctionTransformer(lambda Z: Z[:, :2])
     pick_noise = FunctionTransformer(lambda Z: Z[:, 2:])
-    raw = [HScoreScorer()(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
-    adj = [HScoreScorer(adjusted=True)(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
+    raw = [HScoreScorer(**PLAIN)(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
+    adj = [HScoreScorer(shrinkage=None)(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
+    default = [HScoreScorer()(t.fit(X), X, y) for t in (pick_signal, pick_noise)]
     assert raw[1] > raw[0]  # the width bias: 80 noise columns beat 2 informative ones
     assert adj[0] > adj[1]  # the chance-adjusted score does not fall for it
+    assert default[0] > default[1]  # nor does the default
 
 
 def test_shrinkage_reaches_h_score(wine):
@@ -494,8 +520,8 @@ def test_shrinkage_reaches_h_score(wine):
     F = est.transform(X)
     for shrinkage in ("auto", "oas", 0.4):
         got = HScoreScorer(shrinkage=shrinkage)(est, X, y)
-        assert got == pytest.approx(h_score(F, y, shrinkage=shrinkage), rel=1e-12)
-        assert got != pytest.approx(h_score(F, y), rel=1e-6)
+        assert got == pytest.approx(default_score(F, y, shrinkage=shrinkage), rel=1e-12)
+        assert got != pytest.approx(default_score(F, y, **PLAIN), rel=1e-6)
 
 
 # --- the generic metric scorer ----------------------------------------------------------------
@@ -512,7 +538,7 @@ def test_metric_scorer_with_another_metric(wine):
     np.testing.assert_allclose(got, expected, rtol=1e-9)
     same = make_transferability_scorer(h_score, shrinkage="auto")
     est = PCA(4).fit(X)
-    assert same(est, X, y) == HScoreScorer(shrinkage="auto")(est, X, y)
+    assert same(est, X, y) == HScoreScorer(adjusted=False)(est, X, y)
     assert repr(same) == "make_transferability_scorer(h_score, shrinkage='auto')"
     assert pickle.loads(pickle.dumps(same))(est, X, y) == same(est, X, y)
 
@@ -523,9 +549,8 @@ def test_metric_scorer_with_another_metric(wine):
 def test_repr_pickle_copy_and_factory(wine):
     X, y = wine
     assert repr(HScoreScorer()) == "HScoreScorer()"
-    assert repr(HScoreScorer(shrinkage=0.5, adjusted=True)) == (
-        "HScoreScorer(shrinkage=0.5, adjusted=True)"
-    )
+    assert repr(HScoreScorer(shrinkage=0.5, adjusted=True)) == "HScoreScorer(shrinkage=0.5)"
+    assert repr(HScoreScorer(**PLAIN)) == "HScoreScorer(shrinkage=None, adjusted=False)"
     assert repr(HScoreScorer(feature_getter=first_two_columns)) == (
         "HScoreScorer(feature_getter=first_two_columns)"
     )
@@ -534,7 +559,7 @@ def test_repr_pickle_copy_and_factory(wine):
     assert (made.shrinkage, made.feature_getter, made.adjusted, made.normalize) == (
         "auto",
         "pca",
-        False,
+        True,
         None,
     )
     est = StandardScaler().fit(X)
@@ -555,8 +580,9 @@ def test_repr_pickle_copy_and_factory(wine):
 def test_clear_errors(wine):
     X, y = wine
     # a bare classifier or regressor is scored on its input, as a one-step pipeline is
-    assert HScoreScorer()(LogisticRegression().fit(scale(X), y), X, y) == h_score(X, y)
-    assert HScoreScorer()(Ridge().fit(X, y), X, y) == h_score(X, y)
+    default = h_score(X, y, shrinkage="auto", adjusted=True)  # the scorer's default score
+    assert HScoreScorer()(LogisticRegression().fit(scale(X), y), X, y) == default
+    assert HScoreScorer(**PLAIN)(Ridge().fit(X, y), X, y) == h_score(X, y)
     with pytest.raises(TypeError, match="IsolationForest: it has no transform method"):
         HScoreScorer()(IsolationForest(random_state=0).fit(X), X, y)
     with pytest.raises(ValueError, match="requires y"):

@@ -18,6 +18,17 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skhscore import HScoreScorer, TransferabilitySelector, h_score
 
+#: The doors' default score (HScoreScorer(), TransferabilitySelector's default scoring).
+DEFAULT = {"shrinkage": "auto", "adjusted": True}
+#: The paper's plain H-score, for the tests of properties only it has (affine invariance,
+#: the size of LDA's in-sample optimism, the order of nested PCAs).
+PLAIN = {"shrinkage": None, "adjusted": False}
+
+
+def default_score(F, y, **kwargs):
+    """h_score with the doors' defaults, unless the test's scorer sets them otherwise."""
+    return h_score(F, y, **{**DEFAULT, **kwargs})
+
 
 def columns(X, cols):
     return X[:, cols]
@@ -43,7 +54,7 @@ def hand_mean_score(make, X, y, cv, **kwargs):
     values = []
     for train, test in cv.split(X, y):
         fitted = make().fit(X[train], y[train])
-        values.append(h_score(fitted.transform(X[test]), y[test], **kwargs))
+        values.append(default_score(fitted.transform(X[test]), y[test], **kwargs))
     return np.mean(values), np.array(values)
 
 
@@ -88,18 +99,21 @@ def test_lda_is_ranked_honestly_out_of_fold_but_not_in_sample(seed):
     X, y = draw(60)
     X_fresh, y_fresh = draw(3000)
     candidates = [("lda", LinearDiscriminantAnalysis(n_components=2)), ("pca", PCA(2))]
-    in_sample = TransferabilitySelector(candidates, cv=None).fit(X, y)
-    out_of_fold = TransferabilitySelector(candidates, cv=5).fit(X, y)
+    plain = HScoreScorer(**PLAIN)
+    in_sample = TransferabilitySelector(candidates, scoring=plain, cv=None).fit(X, y)
+    out_of_fold = TransferabilitySelector(candidates, scoring=plain, cv=5).fit(X, y)
 
-    lda_in = h_score(LinearDiscriminantAnalysis(n_components=2).fit(X, y).transform(X), y)
+    lda_fit = LinearDiscriminantAnalysis(n_components=2).fit(X, y)
+    lda_in = default_score(lda_fit.transform(X), y, **PLAIN)
     assert in_sample.scores_["lda"] == pytest.approx(lda_in, rel=1e-10)
     lda_oof, _ = hand_mean_score(
-        lambda: LinearDiscriminantAnalysis(n_components=2), X, y, StratifiedKFold(5)
+        lambda: LinearDiscriminantAnalysis(n_components=2), X, y, StratifiedKFold(5), **PLAIN
     )
     assert out_of_fold.scores_["lda"] == pytest.approx(lda_oof, rel=1e-10)
     # the truth, on fresh data from the same distribution
     fresh = {
-        name: h_score(clone(t).fit(X, y).transform(X_fresh), y_fresh) for name, t in candidates
+        name: default_score(clone(t).fit(X, y).transform(X_fresh), y_fresh, **PLAIN)
+        for name, t in candidates
     }
     assert fresh["pca"] > fresh["lda"] + 0.2
     assert in_sample.best_name_ == "lda"  # fooled: LDA scores its own training labels
@@ -120,14 +134,15 @@ def test_frozen_candidates_in_sample():
             ("narrow", FrozenEstimator(pretrained_narrow)),
             ("wide", FrozenEstimator(pretrained_wide)),
         ],
+        scoring=HScoreScorer(**PLAIN),
         cv=None,
     ).fit(X, y)
     assert selector.n_splits_ == 1
     assert selector.scores_["narrow"] == pytest.approx(
-        h_score(pretrained_narrow.transform(X), y), rel=1e-12
+        default_score(pretrained_narrow.transform(X), y, **PLAIN), rel=1e-12
     )
     assert selector.scores_["wide"] == pytest.approx(
-        h_score(pretrained_wide.transform(X), y), rel=1e-12
+        default_score(pretrained_wide.transform(X), y, **PLAIN), rel=1e-12
     )
     assert selector.best_name_ == "wide"
     # not refitted: the frozen model is used as trained on the source data
@@ -170,7 +185,9 @@ def test_inside_cross_val_score_with_a_classifier():
 def test_inside_gridsearch_tuning_a_candidate_through_the_selector():
     X, y = load_wine(return_X_y=True)
     selector = TransferabilitySelector(
-        [("pca", PCA()), ("lda", LinearDiscriminantAnalysis(n_components=1))], cv=3
+        [("pca", PCA()), ("lda", LinearDiscriminantAnalysis(n_components=1))],
+        scoring=HScoreScorer(**PLAIN),
+        cv=3,
     )
     outer = StratifiedKFold(3, shuffle=True, random_state=1)
     search = GridSearchCV(selector, {"pca__n_components": [1, 6]}, cv=outer).fit(X, y)
@@ -178,12 +195,13 @@ def test_inside_gridsearch_tuning_a_candidate_through_the_selector():
         for fold, (train, test) in enumerate(outer.split(X, y)):
             fitted = clone(selector).set_params(**params).fit(X[train], y[train])
             # score() is the scorer on the chosen transformer's features
-            expected = h_score(fitted.best_transformer_.transform(X[test]), y[test])
+            F = fitted.best_transformer_.transform(X[test])
+            expected = default_score(F, y[test], **PLAIN)
             got = search.cv_results_[f"split{fold}_test_score"][j]
             assert got == pytest.approx(expected, rel=1e-10)
     # the same with an explicit HScoreScorer (which calls selector.transform)
     explicit = GridSearchCV(
-        selector, {"pca__n_components": [1, 6]}, cv=outer, scoring=HScoreScorer()
+        selector, {"pca__n_components": [1, 6]}, cv=outer, scoring=HScoreScorer(**PLAIN)
     ).fit(X, y)
     np.testing.assert_allclose(
         explicit.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
@@ -224,7 +242,8 @@ def test_ties_go_to_the_candidate_listed_first(first):
     pair = {"scaled": StandardScaler(), "raw": "passthrough"}
     order = [first, *(name for name in pair if name != first)]
     selector = TransferabilitySelector(
-        [("pca1", PCA(1)), *((name, pair[name]) for name in order)]
+        [("pca1", PCA(1)), *((name, pair[name]) for name in order)],
+        scoring=HScoreScorer(**PLAIN),
     ).fit(X, y)
     # H is affine invariant: the two differ only by rounding, and the first listed wins
     assert selector.scores_["scaled"] == pytest.approx(selector.scores_["raw"], rel=1e-12)
@@ -237,7 +256,8 @@ def test_ties_go_to_the_candidate_listed_first(first):
 def test_transform_feature_names_and_pandas_output():
     frame = load_wine(as_frame=True)
     X, y = frame.data, frame.target
-    selector = TransferabilitySelector([("pca3", PCA(3)), ("pca1", PCA(1))], cv=3)
+    plain = HScoreScorer(**PLAIN)
+    selector = TransferabilitySelector([("pca3", PCA(3)), ("pca1", PCA(1))], scoring=plain, cv=3)
     Xt = selector.fit_transform(X, y)
     assert selector.best_name_ == "pca3"
     np.testing.assert_allclose(Xt, PCA(3).fit(X).transform(X))
@@ -248,7 +268,9 @@ def test_transform_feature_names_and_pandas_output():
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == ["pca0", "pca1", "pca2"]
     np.testing.assert_array_equal(out.index, X.index[10:20])
-    passthrough = TransferabilitySelector([("raw", "passthrough"), ("pca1", PCA(1))], cv=3)
+    passthrough = TransferabilitySelector(
+        [("raw", "passthrough"), ("pca1", PCA(1))], scoring=plain, cv=3
+    )
     out = passthrough.set_output(transform="pandas").fit_transform(X, y)
     pd.testing.assert_frame_equal(out, X)
     assert selector.inverse_transform(selector.transform(X)).shape == X.shape
@@ -259,13 +281,13 @@ def test_score_is_the_scorer_on_the_chosen_features():
     w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
     selector = TransferabilitySelector(wine_candidates(), cv=3).fit(X[::2], y[::2])
     F = selector.best_transformer_.transform(X[1::2])
-    assert selector.score(X[1::2], y[1::2]) == pytest.approx(h_score(F, y[1::2]), rel=1e-12)
+    assert selector.score(X[1::2], y[1::2]) == pytest.approx(default_score(F, y[1::2]), rel=1e-12)
     assert selector.score(X[1::2], y[1::2], sample_weight=w[1::2]) == pytest.approx(
-        h_score(F, y[1::2], sample_weight=w[1::2]), rel=1e-12
+        default_score(F, y[1::2], sample_weight=w[1::2]), rel=1e-12
     )
     shrunk = clone(selector).set_params(scoring=HScoreScorer(shrinkage="auto")).fit(X, y)
     F = shrunk.best_transformer_.transform(X)
-    assert shrunk.score(X, y) == pytest.approx(h_score(F, y, shrinkage="auto"), rel=1e-12)
+    assert shrunk.score(X, y) == pytest.approx(default_score(F, y, shrinkage="auto"), rel=1e-12)
 
 
 def test_n_jobs_gives_the_same_results_and_verbose_reports(capsys):
@@ -366,7 +388,7 @@ def test_routing_on_sends_weights_to_the_scorer_and_requesting_candidates():
         ).fit(X, y, sample_weight=w)
         for fold, (train, test) in enumerate(cv.split(X, y)):
             scaler = StandardScaler().fit(X[train], sample_weight=w[train])
-            expected = h_score(
+            expected = default_score(
                 scaler.transform(X[test]), y[test], shrinkage="auto", sample_weight=w[test]
             )
             got = selector.cv_results_[f"split{fold}_test_score"][0]
@@ -376,7 +398,7 @@ def test_routing_on_sends_weights_to_the_scorer_and_requesting_candidates():
             selector.best_transformer_.mean_, np.average(X, axis=0, weights=w)
         )
         assert selector.score(X, y, sample_weight=w) == pytest.approx(
-            h_score(selector.transform(X), y, shrinkage="auto", sample_weight=w), rel=1e-12
+            default_score(selector.transform(X), y, shrinkage="auto", sample_weight=w), rel=1e-12
         )
 
 
@@ -389,7 +411,7 @@ def test_routing_off_weights_and_groups():
         [("scaled", StandardScaler()), ("raw", "passthrough")], cv=cv
     ).fit(X, y, sample_weight=w, groups=groups)
     for fold, (_, test) in enumerate(cv.split(X, y, groups)):
-        expected = h_score(X[test], y[test], sample_weight=w[test])
+        expected = default_score(X[test], y[test], sample_weight=w[test])
         assert selector.cv_results_[f"split{fold}_test_score"][1] == pytest.approx(
             expected, rel=1e-10
         )
@@ -402,7 +424,7 @@ def test_routing_through_a_pipeline():
     with config_context(enable_metadata_routing=True):
         selector = TransferabilitySelector(
             [("scaled", StandardScaler().set_fit_request(sample_weight=True)), ("pca", PCA(3))],
-            scoring=HScoreScorer().set_score_request(sample_weight=True),
+            scoring=HScoreScorer(**PLAIN).set_score_request(sample_weight=True),
             cv=3,
         )
         pipe = make_pipeline(
@@ -410,7 +432,8 @@ def test_routing_through_a_pipeline():
         ).fit(X, y, sample_weight=w)
     fitted = pipe[0]
     for fold, (_, test) in enumerate(StratifiedKFold(3).split(X, y)):
-        expected = h_score(X[test], y[test], sample_weight=w[test])  # H is affine invariant
+        # the plain H is affine invariant: the scaled features score as the raw ones
+        expected = default_score(X[test], y[test], sample_weight=w[test], **PLAIN)
         assert fitted.cv_results_[f"split{fold}_test_score"][0] == pytest.approx(
             expected, rel=1e-9
         )

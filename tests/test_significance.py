@@ -356,9 +356,19 @@ def test_shrunk_null_mean_is_the_exact_permutation_mean():
         expected = shrunk_scores_over_all_permutations(X, y, alpha).mean()
         result = h_score_test(X, y, shrinkage=shrinkage, method="permutation", n_permutations=9)
         assert result.null_mean == pytest.approx(expected, rel=1e-10)
+        # the ceiling: (1 - a) times the sum of the q = 2 largest eigenvalues of
+        # Sigma_a^-1 Sigma, the largest shrunk score of any labelling (Ky Fan)
+        S = np.cov(X, rowvar=False, bias=True)
+        shrunk = (1 - alpha) * S + alpha * np.trace(S) / 3 * np.eye(3)
+        gains = np.sort(np.linalg.eigvals(np.linalg.solve(shrunk, S)).real)[::-1]
+        ceiling = (1 - alpha) * gains[:2].sum()
+        every = shrunk_scores_over_all_permutations(X, y, alpha)
+        assert every.max() <= ceiling * (1 + 1e-12)
+        adjusted = (result.statistic - expected) / (ceiling - expected)
         assert h_score(X, y, shrinkage=shrinkage, adjusted=True) == pytest.approx(
-            (result.statistic - expected) / (2 - expected), rel=1e-9
+            adjusted, rel=1e-9
         )
+        assert result.adjusted == pytest.approx(adjusted, rel=1e-9)
     plain = shrunk_scores_over_all_permutations(X, y, 0.0).mean()
     assert h_score_test(X, y).null_mean == pytest.approx(plain, rel=1e-10)
     assert plain == pytest.approx(3 * 2 / 6, rel=1e-10)
@@ -509,7 +519,10 @@ def test_shrunk_adjusted_and_normalised():
     H = h_score(X, y, shrinkage=0.2)
     assert h_score(X, y, shrinkage=0.2, normalize="classes") == pytest.approx(H / 3)
     e0 = h_score_test(X, y, shrinkage=0.2, method="permutation", n_permutations=9).null_mean
-    assert h_score(X, y, shrinkage=0.2, adjusted=True) == pytest.approx((H - e0) / (3 - e0))
+    S = np.cov(X, rowvar=False, bias=True)
+    shrunk = 0.8 * S + 0.2 * np.trace(S) / 5 * np.eye(5)
+    ceiling = 0.8 * np.sort(np.linalg.eigvals(np.linalg.solve(shrunk, S)).real)[::-1][:3].sum()
+    assert h_score(X, y, shrinkage=0.2, adjusted=True) == pytest.approx((H - e0) / (ceiling - e0))
     assert 0 < e0 < 5 * 3 / 99  # shrinkage lowers the chance level
 
 

@@ -9,6 +9,7 @@ from skhscore._engine._accumulate import default_chunk_size
 from skhscore._engine._array_api import array_api_statistics, to_numpy, use_array_api
 from skhscore._engine._base import MergeableStatistics
 from skhscore._engine._dask import dask_statistics, is_dask_collection
+from skhscore._engine._gram import GramMoments, gram_moments
 from skhscore._engine._rank import RANK_FACTOR, REFINE_PIVOT, Whitener, rank_tolerance
 from skhscore._engine._resolve import resolve_statistics
 from skhscore._engine._statistics import HScoreStatistics
@@ -21,6 +22,7 @@ __all__ = [
     "REFINE_PIVOT",
     "TARGET_KINDS",
     "CrossMomentStatistics",
+    "GramMoments",
     "HScoreStatistics",
     "MergeableStatistics",
     "StatisticsView",
@@ -29,6 +31,7 @@ __all__ = [
     "check_targets",
     "dask_statistics",
     "default_chunk_size",
+    "gram_moments",
     "is_dask_collection",
     "rank_tolerance",
     "resolve_statistics",

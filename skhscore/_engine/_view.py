@@ -11,7 +11,8 @@ from functools import cached_property
 import numpy as np
 
 
-def _frozen(array):
+def frozen(array):
+    """``array`` as a read-only ndarray."""
     array = np.asarray(array)
     array.setflags(write=False)
     return array
@@ -67,12 +68,12 @@ class StatisticsView:
         view.n_rows = int(features._n_rows)
         view.n_features = int(features._centre.shape[0])
         view.n_targets = int(n_targets)
-        view.classes = None if classes is None else _frozen(classes)
-        view.class_weights = None if class_weights is None else _frozen(class_weights)
-        view.varying = _frozen(varying)
-        view.mean = _frozen((features._centre + features._shift) * to_global)
+        view.classes = None if classes is None else frozen(classes)
+        view.class_weights = None if class_weights is None else frozen(class_weights)
+        view.varying = frozen(varying)
+        view.mean = frozen((features._centre + features._shift) * to_global)
         view._scaled_deviations = deviations
-        view.deviations = _frozen(deviations * (varying * to_global))
+        view.deviations = frozen(deviations * (varying * to_global))
         view.m4 = None if features._m4 is None else float(features._m4)
         view.whitener = features._whitener()
         return view
@@ -88,7 +89,7 @@ class StatisticsView:
         keep = self.varying
         if not np.all(keep):
             scatter = scatter * np.outer(keep, keep)
-        return _frozen(scatter)
+        return frozen(scatter)
 
     def root(self):
         """Rows of a factor ``F`` with ``F.T @ F`` the scatter the rank rule resolves, in
@@ -97,7 +98,7 @@ class StatisticsView:
         On ill-conditioned features this factor is what the engine refined from the data: a
         Gram-Schmidt on its columns resolves what :attr:`scatter` (a Gram matrix) cannot.
         """
-        return _frozen(self.whitener.root(self.n_features) * self._to_global)
+        return frozen(self.whitener.root(self.n_features) * self._to_global)
 
     def whitened_deviations(self):
         """``M`` (rank x targets) with ``H = ||M||_F^2 = tr(pinv(S) B)``."""
