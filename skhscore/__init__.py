@@ -8,7 +8,7 @@ task.
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 # Public names and the module defining each, imported on first use (PEP 562) so that the
 # command line's --help and --version answer without importing scikit-learn and scipy.
