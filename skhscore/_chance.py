@@ -3,11 +3,15 @@
 With the shrunk covariance ``Sigma_a = (1 - a) Sigma + a t I`` (``t = tr(Sigma) / k``), the
 shrunk H-score ``H_a = tr(Sigma_a^-1 (1 - a) Sigma_B)`` has, over permutations of the labels,
 the mean ``E0 = q / (n - 1) tr(Sigma_a^-1 (1 - a) Sigma)`` (q = C - 1) and, over all
-labellings, the maximum ``M = (1 - a)`` times the sum of the q largest eigenvalues of
-``Sigma_a^-1 Sigma`` (``Sigma_B <= Sigma`` has rank at most q: Ky Fan). The adjusted score is
-``(H_a - E0) / (M - E0)``: 0 on average for labels independent of the features, 1 for the
-best labelling these features allow, negative below chance. At ``a = 0`` it is the plain
-chance-adjusted score (``M = min(rank, q)``). ``Sigma_a`` shares the eigenvectors of
+labellings, the maximum ``(1 - a)`` times the sum of the q largest eigenvalues of
+``Sigma_a^-1 Sigma`` (``Sigma_B <= Sigma`` has rank at most q: Ky Fan). The ceiling ``M`` is
+that maximum when the features have rank r >= q; a candidate of rank r < q is measured against
+the task's q dimensions, ``M = (1 - a) q / r`` times the sum of its r eigenvalues (its mean
+attainable gain standing in for each dimension it lacks), so that a narrow candidate is not
+scored against its own small maximum. The adjusted score is ``(H_a - E0) / (M - E0)``: 0 on
+average for labels independent of the features, 1 for the best labelling features of rank
+>= q allow, negative below chance. At ``a = 0`` and r >= q it is the plain chance-adjusted
+score (``M = q``). ``Sigma_a`` shares the eigenvectors of
 ``Sigma``, so E0 and M follow from the eigenvalues of ``Sigma`` alone, and the factor
 ``(1 - a)`` cancels (it is left out, which keeps ``a = 1`` defined).
 
@@ -46,7 +50,12 @@ def adjusted_from_spectrum(eigenvalues, value, n, n_targets, n_features, alpha):
     t = lam.sum() / n_features
     gain = lam / ((1.0 - alpha) * lam + alpha * t)  # eigenvalues of Sigma_a^-1 Sigma
     null_mean = n_targets / (n - 1) * float(np.sum(gain))
-    ceiling = float(np.sum(np.sort(gain)[::-1][:n_targets]))
+    # the best labelling's value in the task's q dimensions: a candidate of rank r < q is
+    # measured against q, its r dimensions' best mean gain standing in for the ones it lacks,
+    # so a narrow candidate is not scored against its own small maximum (PCA(2) of ten
+    # digit classes would otherwise score near 1); unchanged when r >= q
+    top = np.sort(gain)[::-1][:n_targets]
+    ceiling = float(np.sum(top)) * n_targets / top.size
     room = ceiling - null_mean
     if room <= 1e-12 * max(ceiling, 1.0):
         return 0.0

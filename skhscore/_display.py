@@ -229,7 +229,7 @@ class TransferabilityRankingDisplay:
     >>> selector = TransferabilitySelector([("pca1", PCA(1)), ("pca3", PCA(3))]).fit(X, y)
     >>> display = TransferabilityRankingDisplay.from_estimator(selector)
     >>> [display.names[i] for i in display.order_]
-    ['pca1', 'pca3']
+    ['pca3', 'pca1']
     """
 
     def __init__(self, names, mean_scores, fold_scores, *, score_name="H-score"):

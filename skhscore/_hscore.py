@@ -186,7 +186,10 @@ def _parts(stats, shrinkage):
     if alpha == 0.0:
         M = whitened_deviations(view, alpha)
         value = hscore_value(M, bound)
-        adjusted = adjusted_plain_score(value, null_mean, bound, view.n, view.n_features)
+        # shrinkage asked for but of intensity 0 (Ledoit-Wolf on one column): the shrunk
+        # family's ceiling, the task's q dimensions, as :mod:`skhscore._chance` explains
+        ceiling = bound if shrinkage is None else view.n_targets
+        adjusted = adjusted_plain_score(value, null_mean, ceiling, view.n, view.n_features)
     else:
         W = shrunk_whitened_deviations(view, alpha)
         M = np.sqrt(1.0 - alpha) * W
@@ -309,7 +312,9 @@ def h_score(
         target) and ``M = min(rank, q)``. With shrinkage, ``E0`` is the exact mean of the
         shrunk score over permutations of the target, ``q / (n - 1) tr(Sigma_a^-1 (1 - a)
         Sigma)``, and ``M`` the largest shrunk score any target can reach, ``(1 - a)`` times
-        the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma``.
+        the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma``; features of rank r < q
+        are measured against the task's q dimensions (``q / r`` times the sum of their r
+        eigenvalues), so that a narrow candidate is not scored against its own maximum.
         ``h_score(X, y, shrinkage="auto", adjusted=True)`` is the score the model-selection
         tools use by default (:class:`HScoreScorer`, :class:`TransferabilitySelector`,
         ``skhscore rank``).

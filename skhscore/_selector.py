@@ -237,9 +237,9 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
     >>> candidates = [("pca1", PCA(1)), ("scaled", StandardScaler()), ("raw", "passthrough")]
     >>> selector = TransferabilitySelector(candidates, cv=3).fit(X, y)
     >>> selector.best_name_, selector.ranking_
-    ('pca1', array([1, 3, 2]))
+    ('raw', array([3, 2, 1]))
     >>> selector.transform(X).shape
-    (150, 1)
+    (150, 4)
     >>> plain = HScoreScorer(shrinkage=None, adjusted=False)  # the paper's H-score
     >>> selector = TransferabilitySelector(candidates, scoring=plain, cv=3).fit(X, y)
     >>> selector.best_name_  # "scaled" and "raw" tie (H is affine invariant): first wins

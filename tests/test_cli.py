@@ -59,7 +59,8 @@ def adjusted_shrunk_hscore(F, y, alpha=None):
     value = eigh(S_B, S_a, eigvals_only=True).sum()
     gains = eigh(S, S_a, eigvals_only=True)  # ascending
     null_mean = q / (n - 1) * gains.sum()
-    return (value - null_mean) / (gains[::-1][:q].sum() - null_mean)
+    gains = gains[gains > 1e-10 * gains.max()][::-1]  # the rank r of the features, descending
+    return (value - null_mean) / (gains[:q].sum() * q / min(q, gains.size) - null_mean)
 
 
 @pytest.fixture

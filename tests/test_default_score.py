@@ -4,7 +4,8 @@ The default of ``HScoreScorer()``, ``make_hscore_scorer()`` and ``Transferabilit
 is the chance-adjusted H-score with Ledoit-Wolf shrinkage,
 ``h_score(F, y, shrinkage="auto", adjusted=True) = (H_a - E0) / (M - E0)`` with
 ``H_a = tr(Sigma_a^-1 (1 - a) Sigma_B)``, ``E0 = q / (n - 1) tr(Sigma_a^-1 (1 - a) Sigma)``
-and ``M = (1 - a)`` times the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma``.
+and ``M = (1 - a)`` times the sum of the q largest eigenvalues of ``Sigma_a^-1 Sigma`` (for
+features of rank r < q, ``q / r`` times the sum of their r nonzero eigenvalues).
 The transcription below uses numpy's covariance, inverse and general eigenvalues and
 scikit-learn's Ledoit-Wolf intensity, none of which the package uses.
 """
@@ -45,7 +46,8 @@ def transcription(F, y, alpha=None):
     value = np.trace(inverse @ (factor * between))
     null_mean = q / (n - 1) * np.trace(inverse @ (factor * S))
     gains = np.sort(np.linalg.eigvals(inverse @ S).real)[::-1]
-    ceiling = factor * gains[:q].sum()
+    gains = gains[gains > 1e-10 * gains[0]]  # the rank r of the features
+    ceiling = factor * gains[:q].sum() * q / min(q, gains.size)
     return (value - null_mean) / (ceiling - null_mean)
 
 
@@ -257,3 +259,17 @@ def test_wide_array_path_offsets_zero_weights_and_float32():
     assert h_score(X32, y, shrinkage="auto", adjusted=True) == pytest.approx(
         transcription(X32.astype(np.float64), y), rel=1e-8
     )
+
+
+@pytest.mark.parametrize("n_components", [1, 2, 5])
+def test_narrow_candidates_are_measured_against_the_tasks_dimensions(n_components):
+    """Features of rank r < q = C - 1 (PCA of the ten digit classes) are scored against q,
+    not their own maximum: the transcription (ceiling q / r times their r gains) holds, and
+    a narrow projection does not outrank the pixels it comes from."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    narrow = PCA(n_components, random_state=0).fit_transform(X)
+    score = h_score(narrow, y, shrinkage="auto", adjusted=True)
+    assert score == pytest.approx(transcription(narrow, y), rel=1e-8)
+    assert score < h_score(X, y, shrinkage="auto", adjusted=True)

@@ -1,5 +1,6 @@
 """The project's own promises: lint clean, version, the command line's demo."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_version():
-    assert skhscore.__version__.count(".") == 2
+    # a release X.Y.Z, or the development version of the next one (PEP 440: X.Y.Z.devN)
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+)?", skhscore.__version__)
 
 
 def test_ruff_is_clean():
@@ -33,7 +35,8 @@ def test_demo_prints_the_table():
     out = result.stdout
     for name in ("PCA(2)", "PCA(8)", "raw pixels (64)", "Kendall tau"):
         assert name in out
-    # the table is sorted by H-score: the best (raw pixels or a wide transform) before PCA(2)
+    # the table is sorted by the selection score: the best (raw pixels or a wide transform)
+    # before PCA(2)
     assert out.index("PCA(8)") < out.index("PCA(2)")
 
 
