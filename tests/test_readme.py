@@ -45,7 +45,8 @@ def test_readme_python_snippets_run(readme_run):
     # the pre-trained network's snippet: every block ranked, the best one is a transformer
     ranking = namespace["ranking"]
     assert ranking.names == [f"_blocks.{i}" for i in range(16)]
-    assert namespace["stage"].layer == ranking.names[int(np.argmax(ranking.adjusted))]
+    assert ranking.rank_by == "adjusted_shrunk"  # the doors' default score
+    assert namespace["stage"].layer == ranking.names[int(np.argmax(ranking.adjusted_shrunk))]
 
 
 def test_readme_command_lines_run_on_the_files_its_python_wrote(readme_run):
