@@ -69,7 +69,7 @@ def main():
 
     import skhscore
     from skhscore import h_score
-    from skhscore._array_api import array_api_statistics
+    from skhscore._engine import array_api_statistics
 
     device = torch.device(args.device)
     on_cuda = device.type == "cuda"

@@ -6,7 +6,7 @@ import sklearn
 from _reference import make_task, paper_hscore
 
 from skhscore import HScoreStatistics, h_score
-from skhscore._array_api import array_api_statistics, to_numpy, use_array_api
+from skhscore._engine import array_api_statistics, to_numpy, use_array_api
 
 
 @pytest.fixture

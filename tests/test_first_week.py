@@ -161,7 +161,7 @@ def test_stream_that_starts_with_a_zero_weight_batch_needs_no_declared_classes()
 
 def test_dask_blocks_of_weight_zero_count_their_rows():
     da = pytest.importorskip("dask.array")
-    from skhscore._dask import dask_statistics
+    from skhscore._engine import dask_statistics
 
     X, y = make_task(2, n=90)
     w = np.ones(90)
