@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils import assert_all_finite, check_array, check_consistent_length
 from sklearn.utils.multiclass import type_of_target
 
 
@@ -113,12 +113,14 @@ def check_label_type(y):
         )
 
 
-def check_features(X, *, name="X", min_samples=2):
+def check_features(X, *, name="X", min_samples=2, finite=True):
     """Validate a 2-D numeric feature matrix without converting its dtype.
 
     Integer, boolean and float32 arrays are kept as they are (they are converted to float64
     chunk by chunk later); sparse input is accepted as CSR. Torch tensors (tracking
     gradients, half precision, on any device) are read through :func:`untracked_tensor`.
+    ``finite=False`` leaves the check for NaN and infinity to the caller (the engine reads
+    it off its Gram product, or calls :func:`check_finite`).
     """
     if _is_estimator(X):
         raise _estimator_error(X)
@@ -128,7 +130,7 @@ def check_features(X, *, name="X", min_samples=2):
         X,
         accept_sparse=("csr", "csc", "coo"),
         dtype="numeric",
-        ensure_all_finite=True,
+        ensure_all_finite=finite,
         ensure_min_samples=min_samples,
         ensure_min_features=1,
         input_name=name,
@@ -136,6 +138,11 @@ def check_features(X, *, name="X", min_samples=2):
     if sp.issparse(X) and X.format != "csr":
         X = X.tocsr()
     return X
+
+
+def check_finite(X, name="X"):
+    """Raise scikit-learn's error for NaN or infinite values in a checked feature matrix."""
+    assert_all_finite(X, allow_nan=False, input_name=name)
 
 
 def _numbers_of_object_column(X, column, dtype):

@@ -1,6 +1,11 @@
 """One pass over the rows of an update: the raw sums every statistic is made of.
 
-The rows are read once, chunk by chunk (a float64 copy of about 64 MiB) and, inside a chunk,
+Where the input allows it (float64, C-contiguous, unweighted, every varying column's mean
+within about four standard deviations of zero, magnitudes far from overflow), the Gram
+product runs on the input as given: one BLAS ``syrk``, no copy, no per-row pass beyond the
+class sums; the missing centre then costs at most 4 bits, and the columns' extremes are
+replaced by bounds that decide the same (see :func:`uncentred_sums`). Otherwise the rows
+are read once, chunk by chunk (a float64 copy of about 64 MiB) and, inside a chunk,
 block by cache-sized block: each block is shifted by one provisional centre (the mean of the
 update's first block) and its column extremes, class sums and fourth-moment terms are taken
 while it is in cache; the shifted rows go into the chunk buffer, whose Gram product is
@@ -13,7 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from skhscore._engine._units import scale_rows
+from skhscore._engine._algebra import mirror_lower
+from skhscore._engine._units import column_exponents, scale_rows, varying_columns
+from skhscore._validation import check_finite
 
 # Target size of one chunk's float64 copy.
 CHUNK_BYTES = 64 * 2**20
@@ -60,6 +67,114 @@ def _add_gram(gram, buffer):
         blas.dsyrk(1.0, buffer.T, beta=1.0, c=gram.T, trans=0, lower=0, overwrite_c=1)
     else:  # float32 product, accumulated in float64
         gram += np.tril(buffer.T @ buffer)
+
+
+# The uncentred path takes columns whose mean square is at most this many times their
+# variance (it loses at most log2 of it in bits, as a centred Gram loses nothing) ...
+_UNCENTRED_LOSS = 16.0
+# ... and whose mean square lies within 2**+-180 (every entry within 2**90: no square
+# over- or underflows); other columns must be constant, which their extremes then tell, ...
+_SAFE_SQUARE = 2.0**180
+# ... and at most one column in this many may need that check.
+_DOUBT_SHARE = 4
+# Rows of the sample that predicts whether the uncentred path will be taken.
+_SAMPLE_ROWS = 512
+
+
+def batch_sums(X, n_classes, codes, weights, chunk_size, scatter_dtype, moments):
+    """``(sums, exponents)`` of one update (``(None, None)`` when no row has weight).
+
+    The uncentred Gram product where it is exact enough, else :func:`accumulate` in the
+    input's units, redone in power-of-two units when a column's magnitude is extreme.
+    """
+    if weights is None and scatter_dtype == np.float64 and _uncentred_candidate(X):
+        sums = uncentred_sums(X, n_classes, codes, moments)
+        if sums is not None:
+            return sums, np.zeros(X.shape[1], dtype=np.int64)
+    check_finite(X)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        sums = accumulate(X, n_classes, codes, weights, chunk_size, scatter_dtype, None, moments)
+        if sums is None:
+            return None, None
+        exponents = column_exponents(sums["col_min"], sums["col_max"], scatter_dtype)
+        if np.any(exponents):  # redo in exact power-of-two units
+            sums = accumulate(
+                X, n_classes, codes, weights, chunk_size, scatter_dtype, exponents, moments
+            )
+    return sums, exponents
+
+
+def _uncentred_candidate(X):
+    """Whether a sample of the rows predicts that :func:`uncentred_sums` will succeed."""
+    if sp.issparse(X) or X.dtype != np.float64 or not X.flags.c_contiguous:
+        return False
+    sample = X[:: max(1, X.shape[0] // _SAMPLE_ROWS)]
+    with np.errstate(all="ignore"):
+        mean, var = sample.mean(axis=0), sample.var(axis=0)
+        square = mean**2 + var
+    if not np.all(np.isfinite(square)):
+        return False
+    doubtful = (var == 0) | (square < 1 / _SAFE_SQUARE) | (square > _SAFE_SQUARE)
+    offset = ~doubtful & (square > 0.5 * _UNCENTRED_LOSS * var)  # with a margin of 2
+    return not np.any(offset) and _DOUBT_SHARE * np.count_nonzero(doubtful) <= X.shape[1]
+
+
+def uncentred_sums(X, n_classes, codes, moments):
+    """The sums of :func:`accumulate` (centre 0) from one Gram product of ``X`` as given.
+
+    Returns None unless every column either has a mean square at most ``_UNCENTRED_LOSS``
+    times its variance within the safe magnitudes (its scatter then keeps all but 4 bits)
+    or is constant by its exact extremes. A finite Gram diagonal also proves every value
+    finite. For the varying columns ``col_min`` and ``col_max`` are the bounds
+    ``mean -+ sqrt(scatter_jj)``: they contain the values, and the rule for constant columns
+    and the power-of-two units decide on them as on the extremes (the spread of such a column
+    is far above its rounding, and its entries within ``2**+-90``).
+    """
+    n_rows, n_features = X.shape
+    gram = blas.dsyrk(1.0, X.T, trans=0, lower=0).T  # X^T X, lower triangle, no copy of X
+    onehot = _onehot(codes, n_classes, None)
+    class_sums = np.asarray(onehot @ X)
+    class_weights = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    col_sum = class_sums.sum(axis=0)
+    square = np.diag(gram) / n_rows
+    if not np.all(np.isfinite(square)):
+        return None
+    mean = col_sum / n_rows
+    variance = square - mean**2
+    varying = (
+        (square <= _UNCENTRED_LOSS * variance)
+        & (square >= 1 / _SAFE_SQUARE)
+        & (square <= _SAFE_SQUARE)
+    )
+    bound = np.sqrt(np.maximum(variance, 0.0) * n_rows)
+    col_min, col_max = mean - bound, mean + bound
+    doubtful = np.flatnonzero(~varying)
+    if _DOUBT_SHARE * doubtful.size > n_features:
+        return None
+    if doubtful.size:
+        columns = X[:, doubtful]
+        low, high = columns.min(axis=0), columns.max(axis=0)
+        if np.any(varying_columns(low, high)) or np.any(column_exponents(low, high)):
+            return None  # a varying column needs a centre, an extreme one its units
+        col_min[doubtful], col_max[doubtful] = low, high
+    mirror_lower(gram)
+    m3, m4 = None, None
+    if moments:
+        sq_norms = np.einsum("ij,ij->i", X, X)
+        m4, m3 = float(sq_norms @ sq_norms), sq_norms @ X
+    return {
+        "centre": np.zeros(n_features),
+        "n_rows": n_rows,
+        "wsum": float(n_rows),
+        "col_sum": col_sum,
+        "class_sums": class_sums,
+        "class_weights": class_weights,
+        "col_min": col_min,
+        "col_max": col_max,
+        "gram": gram,
+        "m3": m3,
+        "m4": m4,
+    }
 
 
 def positive_rows(chunk, codes, w):
@@ -149,8 +264,7 @@ def accumulate(
         _add_gram(gram, buffer[:rows_here])
     if n_rows == 0:
         return None
-    gram = np.tril(gram)
-    gram += np.tril(gram, -1).T
+    mirror_lower(gram)
     return {
         "centre": centre,
         "n_rows": n_rows,

@@ -38,3 +38,31 @@ def add_outer(matrix, alpha, vector):
             return matrix
         return updated.T
     return matrix + alpha * np.outer(vector, vector)
+
+
+# Columns per strip when a k x k triangle is copied: strips of the transposed copy stay in
+# cache, where ``np.tril(a) + np.tril(a, -1).T`` makes three k x k temporaries.
+_STRIP = 256
+
+
+def mirror_lower(matrix):
+    """Copy the lower triangle of a square matrix onto its upper triangle, in place."""
+    k = matrix.shape[0]
+    for start in range(0, k, _STRIP):
+        stop = min(start + _STRIP, k)
+        matrix[start:stop, stop:] = matrix[stop:, start:stop].T
+        block = matrix[start:stop, start:stop]
+        upper = np.triu_indices(stop - start, 1)
+        block[upper] = block.T[upper]
+    return matrix
+
+
+def clear_upper(matrix):
+    """Set the strict upper triangle of a (possibly non-square) matrix to zero, in place."""
+    rows, cols = matrix.shape
+    for start in range(0, min(rows, cols), _STRIP):
+        stop = min(start + _STRIP, rows, cols)
+        matrix[start:stop, stop:] = 0.0
+        block = matrix[start:stop, start:stop]
+        block[np.triu_indices(stop - start, 1)] = 0.0
+    return matrix

@@ -23,6 +23,8 @@ keep a factor R (``R^T R`` = the scatter) instead of the scatter; factors merge 
 import numpy as np
 from scipy.linalg import blas, lapack, qr, solve_triangular
 
+from skhscore._engine._algebra import clear_upper, mirror_lower
+
 #: A direction is noise when its relative singular value is at most this many unit roundoffs
 #: of the input (2**-15 ~ 3e-5 for float32 input) ...
 RANK_FACTOR = 512
@@ -118,7 +120,8 @@ def _pivoted_cholesky(matrix, tol):
     factor, pivots, rank, info = lapack.dpstrf(matrix, tol=tol, lower=1)
     if info < 0:  # pragma: no cover - LAPACK argument error, a bug on our side
         raise RuntimeError(f"dpstrf failed with info={info}")
-    return np.tril(factor[:, :rank]), pivots - 1, rank  # LAPACK pivots are 1-based
+    # LAPACK leaves the input in the strict upper triangle; its pivots are 1-based
+    return clear_upper(factor[:, :rank]), pivots - 1, rank
 
 
 def whitener_from_scatter(scatter, varying, roundoff):
@@ -174,7 +177,7 @@ def refined_whitener(blocks, varying, roundoff, scatter=None):
         # rows @ pre^-1, in place on the Fortran view: pre^T X = rows^T
         rows = blas.dtrsm(1.0, pre, rows.T, side=0, lower=0, trans_a=1, overwrite_b=1).T
         blas.dsyrk(1.0, rows.T, beta=1.0, c=second.T, trans=0, lower=0, overwrite_c=1)
-    second = np.tril(second) + np.tril(second, -1).T
+    mirror_lower(second)
     # a direction of relative singular value t has the preconditioned pivot t^2 / (t^2 + shift)
     tau2 = rank_tolerance(roundoff) ** 2
     tol = max(tau2 / (tau2 + shift), gram_floor(keep.size))

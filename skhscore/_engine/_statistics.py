@@ -14,7 +14,7 @@ pickled. Numerical care, each for a measured failure of the obvious code:
 
 import numpy as np
 
-from skhscore._engine._accumulate import accumulate, centred_blocks, check_chunk_size
+from skhscore._engine._accumulate import batch_sums, centred_blocks, check_chunk_size
 from skhscore._engine._algebra import add_outer, shift_moments
 from skhscore._engine._base import MergeableStatistics
 from skhscore._engine._rank import (
@@ -24,7 +24,7 @@ from skhscore._engine._rank import (
     whitener_from_scatter,
 )
 from skhscore._engine._threads import single_blas_thread
-from skhscore._engine._units import column_exponents, input_roundoff, varying_columns
+from skhscore._engine._units import input_roundoff, varying_columns
 from skhscore._engine._view import StatisticsView
 from skhscore._validation import check_features, check_labels, check_sample_weight
 
@@ -152,7 +152,7 @@ class HScoreStatistics(MergeableStatistics):
         -------
         self : HScoreStatistics
         """
-        X = check_features(X, min_samples=1)
+        X = check_features(X, min_samples=1, finite=False)  # the engine checks (batch_sums)
         n_rows, n_features = X.shape
         classes, codes = check_labels(y, n_rows)
         weights = check_sample_weight(sample_weight, n_rows, allow_all_zero=True)
@@ -171,31 +171,17 @@ class HScoreStatistics(MergeableStatistics):
 
     def _chunk_statistics(self, X, classes, codes, weights, chunk_size):
         """Statistics of one batch, as a fresh object (None if its weight is zero)."""
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            # optimistic pass in the input's units; it gives up on extreme magnitudes
-            sums = accumulate(
-                X,
-                classes.shape[0],
-                codes,
-                weights,
-                chunk_size,
-                self.scatter_dtype,
-                moments=self._fourth_moments,
-            )
+        sums, exponents = batch_sums(
+            X,
+            classes.shape[0],
+            codes,
+            weights,
+            chunk_size,
+            self.scatter_dtype,
+            self._fourth_moments,
+        )
         if sums is None:
             return None
-        exponents = column_exponents(sums["col_min"], sums["col_max"], self.scatter_dtype)
-        if np.any(exponents):  # redo in exact power-of-two units
-            sums = accumulate(
-                X,
-                classes.shape[0],
-                codes,
-                weights,
-                chunk_size,
-                self.scatter_dtype,
-                exponents,
-                self._fourth_moments,
-            )
         with single_blas_thread():
             part = self._from_sums(sums, classes, exponents, input_roundoff(X))
             resolved = not part._cancelled and part._whitener().resolved
