@@ -295,8 +295,11 @@ def centred_blocks(X, weights, chunk_size, exponents, mean):
                 continue
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
-            d = scale_rows(chunk, exponents)
-            d -= mean
+            if np.any(exponents):
+                d = scale_rows(chunk, exponents)
+                d -= mean
+            else:  # one pass: the copy is the subtraction
+                d = np.subtract(chunk, mean, dtype=np.float64)
             if w is not None:
                 d *= np.sqrt(w)[:, None]
             yield d

@@ -124,18 +124,43 @@ def _pivoted_cholesky(matrix, tol):
     return clear_upper(factor[:, :rank]), pivots - 1, rank
 
 
+def _well_conditioned_factor(correlation):
+    """Cholesky factor of a correlation matrix whose smallest eigenvalue is well above
+    ``REFINE_PIVOT``, or None.
+
+    Every pivot of any Cholesky order is at least the smallest eigenvalue, so such a matrix
+    is full rank and resolved under the pivoted rule as well; the unpivoted, blocked
+    ``dpotrf`` and a condition estimate (``dpocon``, margin 2**6 for the estimate) cost
+    half what ``dpstrf`` does.
+    """
+    factor, info = lapack.dpotrf(correlation, lower=1, clean=1)
+    if info != 0 or np.min(np.diag(factor)) ** 2 < REFINE_PIVOT:
+        return None
+    norm_1 = float(np.abs(correlation).sum(axis=0).max())
+    rcond, info = lapack.dpocon(factor, norm_1, uplo="L")
+    # the smallest eigenvalue is at least 1 / ||C^-1||_1, and rcond = 1 / (||C||_1 ||C^-1||_1)
+    if info != 0 or rcond * norm_1 < 64 * REFINE_PIVOT:
+        return None
+    return factor
+
+
 def whitener_from_scatter(scatter, varying, roundoff):
     """Whitener of a scatter matrix by LAPACK's pivoted Cholesky (``dpstrf``).
 
     The pivoted Cholesky stops at pivots below the input's tolerance, or below the Gram's own
-    rounding level when that is larger (a scatter alone cannot resolve further).
+    rounding level when that is larger (a scatter alone cannot resolve further). A matrix
+    far from singular is factorised without pivoting (:func:`_well_conditioned_factor`).
     """
     keep = np.flatnonzero(varying)
     if keep.size == 0:
         return _empty()
-    scatter = scatter[np.ix_(keep, keep)]
+    if keep.size < varying.size:
+        scatter = scatter[np.ix_(keep, keep)]
     norms = np.sqrt(np.diag(scatter))
     correlation = scatter / np.outer(norms, norms)
+    factor = _well_conditioned_factor(correlation)
+    if factor is not None:
+        return Whitener(keep, norms, np.arange(keep.size), factor)
     tol_pivot = rank_tolerance(roundoff) ** 2
     floor = gram_floor(keep.size)
     lower, perm, rank = _pivoted_cholesky(correlation, max(tol_pivot, floor))
@@ -145,11 +170,15 @@ def whitener_from_scatter(scatter, varying, roundoff):
 
 
 def refined_whitener(blocks, varying, roundoff, scatter=None):
-    """Whitener resolving what the rows resolve: a shifted CholeskyQR2 of the rows.
+    """Whitener resolving what the rows resolve: the directions the scatter resolves kept,
+    the others measured again from the rows.
 
     ``blocks()`` yields blocks of rows A (any number, n_features columns) with ``A^T A`` the
     scatter, e.g. the centred, weighted data chunk by chunk, or a factor R. ``scatter`` is
     the (possibly inaccurate) scatter that preconditions; None computes it from the blocks.
+    First one pass re-measures only the unresolved columns' residuals
+    (:func:`_trailing_refinement`); where their own Gram cannot resolve them either, a shifted
+    CholeskyQR2 of all the columns (:func:`_cholesky_qr2`) decides.
     """
     keep = np.flatnonzero(varying)
     if keep.size == 0:
@@ -161,6 +190,104 @@ def refined_whitener(blocks, varying, roundoff, scatter=None):
     scatter = scatter[np.ix_(keep, keep)]
     norms = np.sqrt(np.diag(scatter))
     correlation = scatter / np.outer(norms, norms)
+    tau2 = rank_tolerance(roundoff) ** 2
+    white = _trailing_refinement(blocks, keep, norms, correlation, tau2)
+    if white is None:
+        white = _cholesky_qr2(blocks, keep, varying.size, norms, correlation, tau2)
+    return white
+
+
+def _trailing_refinement(blocks, keep, norms, correlation, tau2):
+    """Whitener from residuals of the columns the scatter does not resolve, or None.
+
+    The pivoted Cholesky factorisation of the correlation matrix, stopped at the first pivot
+    below ``REFINE_PIVOT``, splits the columns into leading ones A, which the scatter
+    resolves, and trailing ones B. One pass over the rows computes the residuals
+    ``x_B - x_A K`` (K their least-squares coefficients from the scatter): a linear change
+    of basis, under which H is invariant, that costs ``n |A| |B|`` instead of ``n k^2``. The
+    residuals' Gram matrix and their products with ``x_A`` come from the rows; the pivots of
+    B there are the Schur complement's, decided against the rank tolerance ``tau2`` on the
+    correlation scale. None when nothing or everything is resolved, or when the residuals'
+    own Gram matrix cannot resolve them (a pivot below ``REFINE_PIVOT`` relative to it).
+    """
+    lower, order, lead = _pivoted_cholesky(correlation, REFINE_PIVOT)
+    k = keep.size
+    if lead in (0, k):
+        return None
+    factor_a = lower[:lead]
+    # coefficients of B on A, normalised scale: corr_AA^-1 corr_AB = L_AA^-T L_BA^T
+    coef = solve_triangular(factor_a, lower[lead:].T, lower=True, trans="T", check_finite=False)
+    # rounding level of the residuals' pivots: below it they cannot tell a direction from noise
+    noise = lead * (8 * np.finfo(np.float64).eps * (1 + np.abs(coef).sum(axis=0).max())) ** 2
+    if noise > tau2:
+        return None
+    cols_a, cols_b = keep[order[:lead]], keep[order[lead:]]
+    norms_a, norms_b = norms[order[:lead]], norms[order[lead:]]
+    raw_coef = np.ascontiguousarray(coef * norms_b / norms_a[:, None])  # in the data's units
+    cross, inner = _residual_products(blocks, cols_a, cols_b, raw_coef)
+    cross /= np.outer(norms_a, norms_b)
+    inner /= np.outer(norms_b, norms_b)
+    # Cholesky factor of [[corr_AA, cross], [cross^T, inner]]: L_AA, then the Schur complement
+    coupling = solve_triangular(factor_a, cross, lower=True, check_finite=False).T
+    schur = inner - coupling @ coupling.T
+    scale = float(np.max(np.diag(schur)))
+    if not scale > tau2:  # every trailing column is a combination of the leading ones
+        return _assembled(keep, norms, order, coef, factor_a, coupling, np.zeros((k - lead, 0)))
+    trailing, perm_b, rank_b = _pivoted_cholesky(schur, tau2)
+    if float(np.min(np.diag(trailing[:rank_b])) ** 2) < REFINE_PIVOT * scale:
+        return None
+    return _assembled(keep, norms, order, coef, factor_a, coupling[perm_b], trailing, perm_b)
+
+
+def _residual_products(blocks, cols_a, cols_b, raw_coef):
+    """``(x_A^T r, r^T r)`` for the residuals ``r = x_B - x_A K``, from one pass over the rows.
+
+    Few leading columns: the rows are updated in place and one Gram product of all the
+    columns gives both. Many: the two column sets are gathered and only the residuals'
+    products are formed (``n |A| |B| + n |B|^2`` instead of ``n k^2``).
+    """
+    lead, trail = cols_a.size, cols_b.size
+    if lead <= trail:
+        gram = None
+        for block in blocks():
+            if gram is None:
+                gram = np.zeros((block.shape[1], block.shape[1]), order="F")
+            rows_a = np.take(block, cols_a, axis=1)  # row by row (fancy indexing transposes)
+            coef = np.zeros((lead, block.shape[1]))
+            coef[:, cols_b] = raw_coef
+            # block -= rows_a @ coef, in place on the Fortran view of the fresh block
+            blas.dgemm(-1.0, coef.T, rows_a.T, beta=1.0, c=block.T, overwrite_c=1)
+            blas.dsyrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
+        gram = mirror_lower(gram.T)
+        return gram[np.ix_(cols_a, cols_b)], gram[np.ix_(cols_b, cols_b)]
+    cross, inner = np.zeros((lead, trail)), np.zeros((trail, trail))
+    for block in blocks():
+        rows_a, rows_b = np.take(block, cols_a, axis=1), np.take(block, cols_b, axis=1)
+        # rows_b -= rows_a @ raw_coef, in place on the Fortran views
+        blas.dgemm(-1.0, raw_coef.T, rows_a.T, beta=1.0, c=rows_b.T, overwrite_c=1)
+        cross += rows_a.T @ rows_b
+        blas.dsyrk(1.0, rows_b.T, beta=1.0, c=inner.T, trans=0, lower=0, overwrite_c=1)
+    return cross, mirror_lower(inner)
+
+
+def _assembled(keep, norms, order, coef, factor_a, coupling, trailing, perm_b=None):
+    """The whitener of :func:`_trailing_refinement` in the columns' order ``order``."""
+    lead, k = factor_a.shape[0], keep.size
+    if perm_b is None:
+        perm_b = np.arange(k - lead)
+    lower = np.zeros((k, lead + trailing.shape[1]))
+    lower[:lead, :lead] = factor_a
+    lower[lead:, :lead] = coupling
+    lower[lead:, lead:] = trailing
+    pre = np.eye(k)  # the change of basis undone: [[I, K], [0, I]] on the normalised scale
+    pre[:lead, lead:] = coef
+    perm = np.concatenate([np.arange(lead), lead + perm_b])
+    return Whitener(keep[order], norms[order], perm, lower, True, pre=pre)
+
+
+def _cholesky_qr2(blocks, keep, n_features, norms, correlation, tau2):
+    """Whitener from a shifted CholeskyQR2 of the rows: the Cholesky factor of the shifted
+    correlation matrix preconditions them, and the Gram of the preconditioned rows decides."""
     shift = 64 * keep.size * np.finfo(np.float64).eps
     while True:  # the shift makes the Cholesky factorisation succeed on any rounding
         shifted = correlation.copy()
@@ -170,16 +297,15 @@ def refined_whitener(blocks, varying, roundoff, scatter=None):
             break
         shift *= 16
     second = np.zeros((keep.size, keep.size))
-    everything = keep.size == varying.size
+    everything = keep.size == n_features
     for block in blocks():
-        rows = block if everything else np.ascontiguousarray(block[:, keep])
+        rows = block if everything else np.take(block, keep, axis=1)
         rows /= norms  # the blocks are fresh arrays
         # rows @ pre^-1, in place on the Fortran view: pre^T X = rows^T
         rows = blas.dtrsm(1.0, pre, rows.T, side=0, lower=0, trans_a=1, overwrite_b=1).T
         blas.dsyrk(1.0, rows.T, beta=1.0, c=second.T, trans=0, lower=0, overwrite_c=1)
     mirror_lower(second)
     # a direction of relative singular value t has the preconditioned pivot t^2 / (t^2 + shift)
-    tau2 = rank_tolerance(roundoff) ** 2
     tol = max(tau2 / (tau2 + shift), gram_floor(keep.size))
     lower, perm, _ = _pivoted_cholesky(second, tol)
     return Whitener(keep, norms, perm, lower, True, pre=pre)
