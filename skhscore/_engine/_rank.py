@@ -41,14 +41,15 @@ class Whitener:
     ``keep`` are the varying columns and ``norms`` their root scatter. The scatter of the
     normalised columns, preconditioned by the upper-triangular ``pre`` (None: no
     preconditioning) as ``pre^-T C pre^-1``, has the pivoted Cholesky factor ``lower``
-    (``len(keep)`` x rank, rows in the pivot order ``perm``). ``resolved`` is False when the
-    scatter alone could not decide the rank or resolve every kept direction accurately (the
-    engine then refines from the data).
+    (``len(keep)`` x rank, rows in the pivot order ``perm``). With ``lead`` given, ``pre`` is
+    only the block K of the preconditioner ``[[I, K], [0, I]]`` (``lead`` leading columns).
+    ``resolved`` is False when the scatter alone could not decide the rank or resolve every
+    kept direction accurately (the engine then refines from the data).
     """
 
-    def __init__(self, keep, norms, perm, lower, resolved=True, pre=None):
+    def __init__(self, keep, norms, perm, lower, resolved=True, pre=None, lead=None):
         self.keep, self.norms, self.perm, self.lower = keep, norms, perm, lower
-        self.resolved, self.pre = bool(resolved), pre
+        self.resolved, self.pre, self.lead = bool(resolved), pre, lead
 
     @property
     def rank(self):
@@ -79,7 +80,10 @@ class Whitener:
         """:meth:`whiten` of ``u``, rows already the kept columns divided by their norms."""
         if self.rank == 0:
             return np.zeros((0, u.shape[1]))
-        if self.pre is not None:
+        if self.lead is not None:  # [[I, K], [0, I]]^-T u, K = pre
+            u = u.copy()
+            u[self.lead :] -= self.pre.T @ u[: self.lead]
+        elif self.pre is not None:
             u = solve_triangular(self.pre, u, trans="T", lower=False, check_finite=False)
         return solve_triangular(
             self.factor, u[self.perm[: self.rank]], lower=True, check_finite=False
@@ -89,7 +93,9 @@ class Whitener:
         """Rows of a factor R with ``R^T R`` = the resolved part of the scatter."""
         inner = np.zeros((self.rank, self.keep.size))
         inner[:, self.perm] = self.lower.T
-        if self.pre is not None:
+        if self.lead is not None:  # inner @ [[I, K], [0, I]], K = pre
+            inner[:, self.lead :] += inner[:, : self.lead] @ self.pre
+        elif self.pre is not None:
             inner = inner @ self.pre
         root = np.zeros((self.rank, n_features))
         root[:, self.keep] = inner * self.norms
@@ -169,14 +175,15 @@ def whitener_from_scatter(scatter, varying, roundoff):
     return Whitener(keep, norms, perm, lower, resolved)
 
 
-def refined_whitener(blocks, varying, roundoff, scatter=None):
+def refined_whitener(blocks, varying, roundoff, scatter=None, first=None):
     """Whitener resolving what the rows resolve: the directions the scatter resolves kept,
     the others measured again from the rows.
 
     ``blocks()`` yields blocks of rows A (any number, n_features columns) with ``A^T A`` the
     scatter, e.g. the centred, weighted data chunk by chunk, or a factor R. ``scatter`` is
     the (possibly inaccurate) scatter that preconditions; None computes it from the blocks.
-    First one pass re-measures only the unresolved columns' residuals
+    ``first`` is its (unresolved) whitener from :func:`whitener_from_scatter`, whose pivoted
+    factorisation is then reused. First one pass re-measures only the unresolved columns' residuals
     (:func:`_trailing_refinement`); where their own Gram cannot resolve them either, a shifted
     CholeskyQR2 of all the columns (:func:`_cholesky_qr2`) decides.
     """
@@ -191,13 +198,13 @@ def refined_whitener(blocks, varying, roundoff, scatter=None):
     norms = np.sqrt(np.diag(scatter))
     correlation = scatter / np.outer(norms, norms)
     tau2 = rank_tolerance(roundoff) ** 2
-    white = _trailing_refinement(blocks, keep, norms, correlation, tau2)
+    white = _trailing_refinement(blocks, keep, norms, correlation, tau2, first)
     if white is None:
         white = _cholesky_qr2(blocks, keep, varying.size, norms, correlation, tau2)
     return white
 
 
-def _trailing_refinement(blocks, keep, norms, correlation, tau2):
+def _trailing_refinement(blocks, keep, norms, correlation, tau2, first=None):
     """Whitener from residuals of the columns the scatter does not resolve, or None.
 
     The pivoted Cholesky factorisation of the correlation matrix, stopped at the first pivot
@@ -210,7 +217,13 @@ def _trailing_refinement(blocks, keep, norms, correlation, tau2):
     correlation scale. None when nothing or everything is resolved, or when the residuals'
     own Gram matrix cannot resolve them (a pivot below ``REFINE_PIVOT`` relative to it).
     """
-    lower, order, lead = _pivoted_cholesky(correlation, REFINE_PIVOT)
+    if first is not None and first.pre is None and np.array_equal(first.keep, keep):
+        # the same factorisation, further on: the pivots only decrease
+        lower, order = first.lower, first.perm
+        lead = int(np.count_nonzero(np.diag(lower[: first.rank]) ** 2 >= REFINE_PIVOT))
+        lower = lower[:, :lead]
+    else:
+        lower, order, lead = _pivoted_cholesky(correlation, REFINE_PIVOT)
     k = keep.size
     if lead in (0, k):
         return None
@@ -279,10 +292,9 @@ def _assembled(keep, norms, order, coef, factor_a, coupling, trailing, perm_b=No
     lower[:lead, :lead] = factor_a
     lower[lead:, :lead] = coupling
     lower[lead:, lead:] = trailing
-    pre = np.eye(k)  # the change of basis undone: [[I, K], [0, I]] on the normalised scale
-    pre[:lead, lead:] = coef
     perm = np.concatenate([np.arange(lead), lead + perm_b])
-    return Whitener(keep[order], norms[order], perm, lower, True, pre=pre)
+    # the change of basis undone: [[I, K], [0, I]] on the normalised scale
+    return Whitener(keep[order], norms[order], perm, lower, True, pre=coef, lead=lead)
 
 
 def _cholesky_qr2(blocks, keep, n_features, norms, correlation, tau2):

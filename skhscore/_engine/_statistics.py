@@ -195,7 +195,8 @@ class HScoreStatistics(MergeableStatistics):
         """Replace the scatter by a factor computed from the rows (see ``_rank``)."""
         varying = varying_columns(self._min, self._max)
         scatter = None if self._cancelled else self._scatter
-        white = refined_whitener(blocks, varying, self._roundoff, scatter)
+        first = None if scatter is None else self._whitener_cache
+        white = refined_whitener(blocks, varying, self._roundoff, scatter, first)
         with single_blas_thread():
             self._root = white.root(self._centre.shape[0])
         self._scatter = None
