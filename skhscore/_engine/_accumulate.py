@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 
 from skhscore._engine._algebra import mirror_lower
+from skhscore._engine._threads import beside
 from skhscore._engine._units import column_exponents, scale_rows, varying_columns
 from skhscore._validation import check_finite
 
@@ -77,6 +78,8 @@ _UNCENTRED_LOSS = 16.0
 _SAFE_SQUARE = 2.0**180
 # ... and at most one column in this many may need that check.
 _DOUBT_SHARE = 4
+# Entries from which the class sums run in a thread beside the Gram product.
+_PARALLEL_SIZE = 2**18
 # Rows of the sample that predicts whether the uncentred path will be taken.
 _SAMPLE_ROWS = 512
 
@@ -131,9 +134,12 @@ def uncentred_sums(X, n_classes, codes, moments):
     is far above its rounding, and its entries within ``2**+-90``).
     """
     n_rows, n_features = X.shape
-    gram = blas.dsyrk(1.0, X.T, trans=0, lower=0).T  # X^T X, lower triangle, no copy of X
-    onehot = _onehot(codes, n_classes, None)
-    class_sums = np.asarray(onehot @ X)
+    # X^T X (lower triangle, no copy of X), the class sums beside it
+    gram, class_sums = beside(
+        lambda: blas.dsyrk(1.0, X.T, trans=0, lower=0).T,
+        lambda: np.asarray(_onehot(codes, n_classes, None) @ X),
+        parallel=X.size >= _PARALLEL_SIZE,
+    )
     class_weights = np.bincount(codes, minlength=n_classes).astype(np.float64)
     col_sum = class_sums.sum(axis=0)
     square = np.diag(gram) / n_rows
