@@ -1,10 +1,11 @@
 """One pass over the rows of an update: the raw sums every statistic is made of.
 
 Where the input allows it (float64, C-contiguous, unweighted, every varying column's mean
-within about four standard deviations of zero, magnitudes far from overflow), the Gram
-product runs on the input as given: one BLAS ``syrk``, no copy, no per-row pass beyond the
-class sums; the missing centre then costs at most 4 bits, and the columns' extremes are
-replaced by bounds that decide the same (see :func:`uncentred_sums`). Otherwise the rows
+within about 2.6 standard deviations of zero in a sample of the rows, magnitudes far from
+overflow), the Gram product runs on the input as given: one BLAS ``syrk``, no copy, no
+per-row pass beyond the class sums; the missing centre then costs at most 4 bits, which the
+rank rule is told (``loss``), and the columns' extremes are replaced by bounds that decide
+the same (see :func:`uncentred_sums`). Otherwise the rows
 are read once, chunk by chunk (a float64 copy of about 64 MiB) and, inside a chunk,
 block by cache-sized block: each block is shifted by one provisional centre (the mean of the
 update's first block) and its column extremes, class sums and fourth-moment terms are taken
@@ -91,7 +92,8 @@ def batch_sums(X, n_classes, codes, weights, chunk_size, scatter_dtype, moments)
     input's units, redone in power-of-two units when a column's magnitude is extreme.
     """
     if weights is None and scatter_dtype == np.float64 and _uncentred_candidate(X):
-        sums = uncentred_sums(X, n_classes, codes, moments)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # checked in it
+            sums = uncentred_sums(X, n_classes, codes, moments)
         if sums is not None:
             return sums, np.zeros(X.shape[1], dtype=np.int64)
     check_finite(X)
@@ -163,13 +165,29 @@ def uncentred_sums(X, n_classes, codes, moments):
         if np.any(varying_columns(low, high)) or np.any(column_exponents(low, high)):
             return None  # a varying column needs a centre, an extreme one its units
         col_min[doubtful], col_max[doubtful] = low, high
+    # a constant column is centred on its value: its deviations are zero (as the rule says),
+    # and its square does not swamp the others' in ||x_i||^2
+    centre = np.zeros(n_features)
+    centre[doubtful] = col_min[doubtful]
+    for values in (gram, gram.T, class_sums.T):
+        values[doubtful] = 0.0
+    col_sum[doubtful] = 0.0
     mirror_lower(gram)
     m3, m4 = None, None
     if moments:
-        sq_norms = np.einsum("ij,ij->i", X, X)
+        if doubtful.size:
+            counted = np.ones(n_features)
+            counted[doubtful] = 0.0
+            sq_norms = np.einsum("ij,ij,j->i", X, X, counted)
+        else:
+            sq_norms = np.einsum("ij,ij->i", X, X)
         m4, m3 = float(sq_norms @ sq_norms), sq_norms @ X
+        m3[doubtful] = 0.0
+    # bits the missing centre may cost the scatter (the whitener asks for that much more)
+    loss = float(np.max(square[varying] / variance[varying], initial=1.0))
     return {
-        "centre": np.zeros(n_features),
+        "loss": loss,
+        "centre": centre,
         "n_rows": n_rows,
         "wsum": float(n_rows),
         "col_sum": col_sum,
@@ -272,6 +290,7 @@ def accumulate(
         return None
     mirror_lower(gram)
     return {
+        "loss": 1.0,
         "centre": centre,
         "n_rows": n_rows,
         "wsum": float(n_rows) if weights is None else float(class_weights.sum()),

@@ -108,8 +108,8 @@ class MergeableStatistics:
     def scatter_(self):
         self._check_built()
         x = self._features()
-        factor = np.ldexp(1.0, x._exp)
-        return x._scaled_scatter() * np.outer(factor, factor)
+        # ldexp by the summed exponents: a zero entry stays zero where 2**exp alone overflows
+        return np.ldexp(x._scaled_scatter(), x._exp[:, None] + x._exp[None, :])
 
     def __repr__(self):
         name = type(self).__name__

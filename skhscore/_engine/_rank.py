@@ -130,7 +130,7 @@ def _pivoted_cholesky(matrix, tol):
     return clear_upper(factor[:, :rank]), pivots - 1, rank
 
 
-def _well_conditioned_factor(correlation):
+def _well_conditioned_factor(correlation, loss=1.0):
     """Cholesky factor of a correlation matrix whose smallest eigenvalue is well above
     ``REFINE_PIVOT``, or None.
 
@@ -140,22 +140,24 @@ def _well_conditioned_factor(correlation):
     half what ``dpstrf`` does.
     """
     factor, info = lapack.dpotrf(correlation, lower=1, clean=1)
-    if info != 0 or np.min(np.diag(factor)) ** 2 < REFINE_PIVOT:
+    if info != 0 or np.min(np.diag(factor)) ** 2 < REFINE_PIVOT * loss:
         return None
     norm_1 = float(np.abs(correlation).sum(axis=0).max())
     rcond, info = lapack.dpocon(factor, norm_1, uplo="L")
     # the smallest eigenvalue is at least 1 / ||C^-1||_1, and rcond = 1 / (||C||_1 ||C^-1||_1)
-    if info != 0 or rcond * norm_1 < 64 * REFINE_PIVOT:
+    if info != 0 or rcond * norm_1 < 64 * REFINE_PIVOT * loss:
         return None
     return factor
 
 
-def whitener_from_scatter(scatter, varying, roundoff):
+def whitener_from_scatter(scatter, varying, roundoff, loss=1.0):
     """Whitener of a scatter matrix by LAPACK's pivoted Cholesky (``dpstrf``).
 
     The pivoted Cholesky stops at pivots below the input's tolerance, or below the Gram's own
     rounding level when that is larger (a scatter alone cannot resolve further). A matrix
     far from singular is factorised without pivoting (:func:`_well_conditioned_factor`).
+    ``loss`` (>= 1) is the factor by which the scatter's rounding exceeds a centred Gram
+    product's (an uncentred product loses log2 of it in bits): the thresholds grow with it.
     """
     keep = np.flatnonzero(varying)
     if keep.size == 0:
@@ -164,14 +166,14 @@ def whitener_from_scatter(scatter, varying, roundoff):
         scatter = scatter[np.ix_(keep, keep)]
     norms = np.sqrt(np.diag(scatter))
     correlation = scatter / np.outer(norms, norms)
-    factor = _well_conditioned_factor(correlation)
+    factor = _well_conditioned_factor(correlation, loss)
     if factor is not None:
         return Whitener(keep, norms, np.arange(keep.size), factor)
     tol_pivot = rank_tolerance(roundoff) ** 2
-    floor = gram_floor(keep.size)
+    floor = gram_floor(keep.size) * loss
     lower, perm, rank = _pivoted_cholesky(correlation, max(tol_pivot, floor))
     smallest = float(np.min(np.diag(lower[:rank])) ** 2) if rank else np.inf
-    resolved = smallest >= REFINE_PIVOT and (rank == keep.size or tol_pivot >= 64 * floor)
+    resolved = smallest >= REFINE_PIVOT * loss and (rank == keep.size or tol_pivot >= 64 * floor)
     return Whitener(keep, norms, perm, lower, resolved)
 
 

@@ -184,7 +184,7 @@ class HScoreStatistics(MergeableStatistics):
             return None
         with single_blas_thread():
             part = self._from_sums(sums, classes, exponents, input_roundoff(X))
-            resolved = not part._cancelled and part._whitener().resolved
+            resolved = not part._cancelled and part._whitener(sums["loss"]).resolved
         if not resolved:
             part._refine(
                 centred_blocks(X, weights, chunk_size, exponents, part._centre + part._shift)
@@ -249,19 +249,21 @@ class HScoreStatistics(MergeableStatistics):
 
     # ------------------------------------------------------------------ merging
     def _rescale(self, exponents):
-        """Express the statistics in the (larger or equal) column exponents given."""
+        """Express the statistics in the column exponents given (larger or equal ones, or
+        any for a column that is all zeros)."""
         if np.array_equal(exponents, self._exp):
             return
-        factor = np.ldexp(1.0, self._exp - exponents)
-        self._centre = self._centre * factor
-        self._shift = self._shift * factor
+        # ldexp, not a product with 2**diff: a zero stays zero where the power overflows
+        diff = self._exp - exponents
+        self._centre = np.ldexp(self._centre, diff)
+        self._shift = np.ldexp(self._shift, diff)
         if self._root is None:
-            self._scatter = self._scatter * np.outer(factor, factor)
+            self._scatter = np.ldexp(self._scatter, diff[:, None] + diff[None, :])
         else:
-            self._root = self._root * factor
-        self._class_offsets = self._class_offsets * factor
-        self._min = self._min * factor
-        self._max = self._max * factor
+            self._root = np.ldexp(self._root, diff)
+        self._class_offsets = np.ldexp(self._class_offsets, diff)
+        self._min = np.ldexp(self._min, diff)
+        self._max = np.ldexp(self._max, diff)
         self._exp = exponents
         global_exp = int(exponents.max())
         shift = self._global_exp - global_exp
@@ -302,6 +304,12 @@ class HScoreStatistics(MergeableStatistics):
                 f"of {self._centre.shape[0]} features."
             )
         exponents = np.maximum(self._exp, part._exp)
+        # a column that is all zeros on one side has no magnitude there: the other side's
+        # units (a larger unit would flush the other side's tiny values to zero)
+        zero_self = (self._min == 0) & (self._max == 0)
+        zero_part = (part._min == 0) & (part._max == 0)
+        exponents[zero_self] = part._exp[zero_self]
+        exponents[zero_part & ~zero_self] = self._exp[zero_part & ~zero_self]
         self._rescale(exponents)
         part._rescale(exponents)
         # everything relative to self's centre (the difference of two nearby centres is exact)
@@ -387,13 +395,14 @@ class HScoreStatistics(MergeableStatistics):
         self._roundoff = max(self._roundoff, part._roundoff)
 
     # ------------------------------------------------------------------ the rank rule
-    def _whitener(self):
-        """The rank-revealing whitener of the scatter (cached until the next change)."""
+    def _whitener(self, loss=1.0):
+        """The rank-revealing whitener of the scatter (cached until the next change);
+        ``loss``: see :func:`~skhscore._engine._rank.whitener_from_scatter`."""
         if self._whitener_cache is None:
             varying = varying_columns(self._min, self._max)
             if self._root is None:
                 self._whitener_cache = whitener_from_scatter(
-                    self._scatter, varying, self._roundoff
+                    self._scatter, varying, self._roundoff, loss
                 )
             else:
                 self._whitener_cache = whitener_from_root(self._root, varying, self._roundoff)
