@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 
 from skhscore._engine._algebra import mirror_lower
-from skhscore._engine._threads import beside
+from skhscore._engine._threads import beside, blas_threads
 from skhscore._engine._units import column_exponents, scale_rows, varying_columns
 from skhscore._validation import check_finite
 
@@ -79,8 +79,11 @@ _UNCENTRED_LOSS = 16.0
 _SAFE_SQUARE = 2.0**180
 # ... and at most one column in this many may need that check.
 _DOUBT_SHARE = 4
-# Entries from which the class sums run in a thread beside the Gram product.
+# Entries from which the class sums run in a thread beside the Gram product: with one BLAS
+# thread, or with more on features this narrow (whose syrk does not use a second thread;
+# wider ones it does, and a third thread then slowed 512 columns 3x).
 _PARALLEL_SIZE = 2**18
+_NARROW = 96
 # Rows of the sample that predicts whether the uncentred path will be taken.
 _SAMPLE_ROWS = 512
 
@@ -136,11 +139,12 @@ def uncentred_sums(X, n_classes, codes, moments):
     is far above its rounding, and its entries within ``2**+-90``).
     """
     n_rows, n_features = X.shape
-    # X^T X (lower triangle, no copy of X), the class sums beside it
+    # X^T X (NumPy's syrk, no copy of X; unlike SciPy's BLAS wrappers it releases the GIL),
+    # the class sums beside it
     gram, class_sums = beside(
-        lambda: blas.dsyrk(1.0, X.T, trans=0, lower=0).T,
+        lambda: X.T @ X,
         lambda: np.asarray(_onehot(codes, n_classes, None) @ X),
-        parallel=X.size >= _PARALLEL_SIZE,
+        parallel=X.size >= _PARALLEL_SIZE and (n_features <= _NARROW or blas_threads() == 1),
     )
     class_weights = np.bincount(codes, minlength=n_classes).astype(np.float64)
     col_sum = class_sums.sum(axis=0)
@@ -172,7 +176,6 @@ def uncentred_sums(X, n_classes, codes, moments):
     for values in (gram, gram.T, class_sums.T):
         values[doubtful] = 0.0
     col_sum[doubtful] = 0.0
-    mirror_lower(gram)
     m3, m4 = None, None
     if moments:
         if doubtful.size:

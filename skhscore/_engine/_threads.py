@@ -9,7 +9,7 @@ is busy: OpenBLAS's threads spin, and a 5 x 5 triangular solve measured 12 ms in
 
 import contextlib
 import os
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import ThreadpoolController
 
@@ -25,6 +25,14 @@ def single_blas_thread():
         yield
 
 
+def blas_threads():
+    """The largest thread count of the loaded BLAS libraries."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    libraries = _CONTROLLER[0].select(user_api="blas").lib_controllers
+    return max((lib.num_threads for lib in libraries), default=1)
+
+
 def _available_cores():
     try:
         return len(os.sched_getaffinity(0))
@@ -32,32 +40,37 @@ def _available_cores():
         return os.cpu_count() or 1
 
 
-def beside(first, second, parallel=True):
-    """``(first(), second())``, ``first`` in a new thread while ``second`` runs here when a
-    second core is available and ``parallel`` (false for work too small to pay the ~0.1 ms
-    of a thread) (both must release the GIL to gain: BLAS and SciPy's sparse
-    products do).
+# One persistent worker: OpenBLAS sets up its buffers once per calling thread, which costs
+# about 10 ms on a fresh thread (a new thread per call ran no faster than one after the
+# other). A forked child (joblib, multiprocessing) has no such thread: it makes its own.
+_WORKER = []
 
-    A narrow Gram product (syrk on 64 columns) does not use a second BLAS thread, so the
-    class sums run beside it on the other core. A fresh thread per call: a pool would not
-    survive a fork into joblib or multiprocessing workers.
+
+def _forget_worker():
+    _WORKER.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker)
+
+
+def _worker():
+    if not _WORKER:
+        _WORKER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="skhscore"))
+    return _WORKER[0]
+
+
+def beside(first, second, parallel=True):
+    """``(first(), second())``, ``first`` in the worker thread while ``second`` runs here
+    when a second core is available and ``parallel`` (false for work too small to pay the
+    hand-over); both must release the GIL to gain (NumPy's products and SciPy's sparse
+    products do, SciPy's BLAS wrappers do not).
     """
     if not parallel or _available_cores() < 2:
         return first(), second()
-    box = {}
-
-    def run():
-        try:
-            box["value"] = first()
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="skhscore-gram")
-    thread.start()
+    future = _worker().submit(first)
     try:
         other = second()
     finally:
-        thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"], other
+        value = future.result()  # waits, and re-raises an error of ``first`` here
+    return value, other
