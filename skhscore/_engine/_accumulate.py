@@ -309,8 +309,14 @@ def accumulate(
 
 
 def centred_blocks(X, weights, chunk_size, exponents, mean):
-    """A callable yielding the centred, weighted rows of ``X`` chunk by chunk (float64,
-    in the units ``2**exponents``): the rows whose Gram product is the scatter."""
+    """A callable yielding the centred, weighted rows of ``X`` block by block (float64,
+    in the units ``2**exponents``): the rows whose Gram product is the scatter.
+
+    Blocks of about 2 MiB (at least twice as many rows as columns, at most ``chunk_size``):
+    the refinement's passes over a block (centring, a change of basis, a Gram product) then
+    read it from cache, not memory.
+    """
+    chunk_size = min(chunk_size, max(2 * X.shape[1], _BLOCK_BYTES // (8 * X.shape[1])))
 
     def blocks():
         for start in range(0, X.shape[0], chunk_size):
