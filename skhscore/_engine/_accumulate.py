@@ -96,7 +96,7 @@ def batch_sums(X, n_classes, codes, weights, chunk_size, scatter_dtype, moments)
     """
     if weights is None and scatter_dtype == np.float64 and _uncentred_candidate(X):
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # checked in it
-            sums = uncentred_sums(X, n_classes, codes, moments)
+            sums = uncentred_sums(X, n_classes, codes, moments, chunk_size)
         if sums is not None:
             return sums, np.zeros(X.shape[1], dtype=np.int64)
     check_finite(X)
@@ -114,11 +114,11 @@ def batch_sums(X, n_classes, codes, weights, chunk_size, scatter_dtype, moments)
 
 def _uncentred_candidate(X):
     """Whether a sample of the rows predicts that :func:`uncentred_sums` will succeed."""
-    if sp.issparse(X) or X.dtype != np.float64 or not X.flags.c_contiguous:
+    if not isinstance(X, np.ndarray) or X.dtype.kind not in "fiub":
         return False
     sample = X[:: max(1, X.shape[0] // _SAMPLE_ROWS)]
     with np.errstate(all="ignore"):
-        mean, var = sample.mean(axis=0), sample.var(axis=0)
+        mean, var = sample.mean(axis=0, dtype=np.float64), sample.var(axis=0, dtype=np.float64)
         square = mean**2 + var
     if not np.all(np.isfinite(square)):
         return False
@@ -127,8 +127,10 @@ def _uncentred_candidate(X):
     return not np.any(offset) and _DOUBT_SHARE * np.count_nonzero(doubtful) <= X.shape[1]
 
 
-def uncentred_sums(X, n_classes, codes, moments):
-    """The sums of :func:`accumulate` (centre 0) from one Gram product of ``X`` as given.
+def uncentred_sums(X, n_classes, codes, moments, chunk_size=None):
+    """The sums of :func:`accumulate` (centre 0) from one Gram product of ``X`` as given
+    (float64 C-ordered input), or accumulated over float64 copies of its chunks (float32,
+    integer or Fortran-ordered input, ``chunk_size`` rows at a time).
 
     Returns None unless every column either has a mean square at most ``_UNCENTRED_LOSS``
     times its variance within the safe magnitudes (its scatter then keeps all but 4 bits)
@@ -139,13 +141,8 @@ def uncentred_sums(X, n_classes, codes, moments):
     is far above its rounding, and its entries within ``2**+-90``).
     """
     n_rows, n_features = X.shape
-    # X^T X (NumPy's syrk, no copy of X; unlike SciPy's BLAS wrappers it releases the GIL),
-    # the class sums beside it
-    gram, class_sums = beside(
-        lambda: X.T @ X,
-        lambda: np.asarray(_onehot(codes, n_classes, None) @ X),
-        parallel=X.size >= _PARALLEL_SIZE and (n_features <= _NARROW or blas_threads() == 1),
-    )
+    chunk_size = chunk_size or default_chunk_size(n_features)
+    gram, class_sums = _raw_products(X, n_classes, codes, chunk_size)
     class_weights = np.bincount(codes, minlength=n_classes).astype(np.float64)
     col_sum = class_sums.sum(axis=0)
     square = np.diag(gram) / n_rows
@@ -178,13 +175,16 @@ def uncentred_sums(X, n_classes, codes, moments):
     col_sum[doubtful] = 0.0
     m3, m4 = None, None
     if moments:
-        if doubtful.size:
-            counted = np.ones(n_features)
-            counted[doubtful] = 0.0
-            sq_norms = np.einsum("ij,ij,j->i", X, X, counted)
-        else:
-            sq_norms = np.einsum("ij,ij->i", X, X)
-        m4, m3 = float(sq_norms @ sq_norms), sq_norms @ X
+        m3, m4 = np.zeros(n_features), 0.0
+        counted = np.ones(n_features)
+        counted[doubtful] = 0.0
+        for _, rows in _float64_chunks(X, chunk_size):
+            if doubtful.size:
+                sq_norms = np.einsum("ij,ij,j->i", rows, rows, counted)
+            else:
+                sq_norms = np.einsum("ij,ij->i", rows, rows)
+            m4 += float(sq_norms @ sq_norms)
+            m3 += sq_norms @ rows
         m3[doubtful] = 0.0
     # bits the missing centre may cost the scatter (the whitener asks for that much more)
     loss = float(np.max(square[varying] / variance[varying], initial=1.0))
@@ -202,6 +202,36 @@ def uncentred_sums(X, n_classes, codes, moments):
         "m3": m3,
         "m4": m4,
     }
+
+
+def _float64_chunks(X, chunk_size):
+    """``(start, rows)``: ``X`` itself when float64 and C-ordered, else float64 C-ordered
+    copies of ``chunk_size`` rows at a time."""
+    if X.dtype == np.float64 and X.flags.c_contiguous:
+        yield 0, X
+        return
+    for start in range(0, X.shape[0], chunk_size):
+        yield start, np.asarray(X[start : start + chunk_size], dtype=np.float64, order="C")
+
+
+def _raw_products(X, n_classes, codes, chunk_size):
+    """``(X^T X, class sums)`` about 0, in float64."""
+    n_rows, n_features = X.shape
+    if X.dtype == np.float64 and X.flags.c_contiguous:
+        # NumPy's syrk on the array as given (unlike SciPy's BLAS wrappers it releases the
+        # GIL), the class sums beside it
+        narrow = n_features <= _NARROW or blas_threads() == 1
+        return beside(
+            lambda: X.T @ X,
+            lambda: np.asarray(_onehot(codes, n_classes, None) @ X),
+            parallel=X.size >= _PARALLEL_SIZE and narrow,
+        )
+    gram = np.zeros((n_features, n_features))
+    class_sums = np.zeros((n_classes, n_features))
+    for start, rows in _float64_chunks(X, chunk_size):
+        _add_gram(gram, rows)
+        class_sums += _onehot(codes[start : start + rows.shape[0]], n_classes, None) @ rows
+    return mirror_lower(gram), class_sums
 
 
 def positive_rows(chunk, codes, w):
@@ -330,10 +360,10 @@ def centred_blocks(X, weights, chunk_size, exponents, mean):
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
             if np.any(exponents):
-                d = scale_rows(chunk, exponents)
+                d = np.ascontiguousarray(scale_rows(chunk, exponents))
                 d -= mean
-            else:  # one pass: the copy is the subtraction
-                d = np.subtract(chunk, mean, dtype=np.float64)
+            else:  # one pass: the copy is the subtraction (row-major, as BLAS calls expect)
+                d = np.subtract(chunk, mean, dtype=np.float64, order="C")
             if w is not None:
                 d *= np.sqrt(w)[:, None]
             yield d
