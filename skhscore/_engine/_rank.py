@@ -33,6 +33,10 @@ RANK_FLOOR = 2.0**-40
 #: Pivots (squared relative singular values) of the scatter below which the Gram matrix no
 #: longer gives them with about eight correct digits: refine from the data instead.
 REFINE_PIVOT = 2.0**-26
+# The trailing refinement keeps from the scatter only the leading columns of pivots above
+# this (ten digits: a leading pivot just above REFINE_PIVOT cost 1e-7 of H), and re-measures
+# the others from the rows.
+_SPLIT_PIVOT = 2.0**-20
 
 
 class Whitener:
@@ -210,7 +214,7 @@ def _trailing_refinement(blocks, keep, norms, correlation, tau2, first=None):
     """Whitener from residuals of the columns the scatter does not resolve, or None.
 
     The pivoted Cholesky factorisation of the correlation matrix, stopped at the first pivot
-    below ``REFINE_PIVOT``, splits the columns into leading ones A, which the scatter
+    below ``_SPLIT_PIVOT``, splits the columns into leading ones A, which the scatter
     resolves, and trailing ones B. One pass over the rows computes the residuals
     ``x_B - x_A K`` (K their least-squares coefficients from the scatter): a linear change
     of basis, under which H is invariant, that costs ``n |A| |B|`` instead of ``n k^2``. The
@@ -222,10 +226,10 @@ def _trailing_refinement(blocks, keep, norms, correlation, tau2, first=None):
     if first is not None and first.pre is None and np.array_equal(first.keep, keep):
         # the same factorisation, further on: the pivots only decrease
         lower, order = first.lower, first.perm
-        lead = int(np.count_nonzero(np.diag(lower[: first.rank]) ** 2 >= REFINE_PIVOT))
+        lead = int(np.count_nonzero(np.diag(lower[: first.rank]) ** 2 >= _SPLIT_PIVOT))
         lower = lower[:, :lead]
     else:
-        lower, order, lead = _pivoted_cholesky(correlation, REFINE_PIVOT)
+        lower, order, lead = _pivoted_cholesky(correlation, _SPLIT_PIVOT)
     k = keep.size
     if lead in (0, k):
         return None
@@ -265,6 +269,7 @@ def _residual_products(blocks, cols_a, cols_b, raw_coef):
     if lead <= trail:
         gram = None
         for block in blocks():
+            block = np.ascontiguousarray(block)  # updated in place through its Fortran view
             if gram is None:
                 gram = np.zeros((block.shape[1], block.shape[1]), order="F")
             rows_a = np.take(block, cols_a, axis=1)  # row by row (fancy indexing transposes)
