@@ -1,115 +1,45 @@
 """TransferabilitySelector: pick the most transferable of several feature extractors."""
 
-import inspect
-import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn import get_config
-from sklearn.base import MetaEstimatorMixin, TransformerMixin, clone
-from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.base import MetaEstimatorMixin, TransformerMixin
 from sklearn.model_selection import check_cv
-from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils import Bunch, get_tags
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skhscore._candidates import (
-    PrecomputedFeatures,
-    check_raw_input,
-    is_candidate,
-    is_raw_input,
-    shared_forward_features,
+    candidate_prototypes,
+    check_fit_input,
+    check_transform_input,
+    competing_candidates,
 )
 from skhscore._features import get_features
 from skhscore._scorer import HScoreScorer
+from skhscore._selector_routing import (
+    metadata_router,
+    route_params,
+    score_params,
+    transform_params,
+)
+from skhscore._selector_search import refit_best, score_candidates, search_results
 from skhscore._selector_support import (
     DOC_LINK_TEMPLATE,
-    indexable_input,
+    best_has,
+    check_refit,
     resolve_scoring,
     visual_block,
-    warn_all_nan_candidates,
     warn_missing_test_classes,
 )
 from skhscore._sklearn_compat import (
     StrOptions,
     _BaseComposition,
     _check_feature_names_in,
-    _check_method_params,
     _fit_context,
-    _safe_indexing,
     _safe_set_output,
 )
-from skhscore._validation import untracked_tensor
 
 __all__ = ["TransferabilitySelector"]
-
-#: Two mean scores closer than this (relative) are a tie, which the candidate listed first
-#: wins: identical features (a scaler and "passthrough") differ only by rounding.
-TIE_RTOL = 1e-9
-
-
-def _best_has(attr):
-    """available_if check: the chosen candidate (or, before fit, every candidate) has attr."""
-
-    def check(self):
-        if hasattr(self, "best_transformer_"):
-            return hasattr(self.best_transformer_, attr)
-        return all(isinstance(t, str) or hasattr(t, attr) for _, t in self.transformers)
-
-    return check
-
-
-def _routed(routed, child, method):
-    """``routed[child].<method>`` as a dict, or {} when nothing is routed to the child."""
-    try:
-        return dict(getattr(routed[child], method))
-    except (KeyError, AttributeError):
-        return {}
-
-
-def _is_dataframe(X):
-    return hasattr(X, "columns") and hasattr(X, "shape")
-
-
-def _passthrough():
-    return FunctionTransformer(accept_sparse=True, feature_names_out="one-to-one")
-
-
-def _fit_and_score(
-    transformer, X, y, train, test, scorer, fit_params, score_params, error_score, keep
-):
-    """Fit one candidate on ``train`` and score it on ``test``; never raises unless asked."""
-    result = {"score": error_score, "fit_time": np.nan, "score_time": np.nan, "error": None}
-    start = time.perf_counter()
-    stage = "fit"
-    try:
-        if train is None:  # in-sample
-            X_train, y_train, X_test, y_test = X, y, X, y
-            fit_kwargs, score_kwargs = fit_params, score_params
-        else:
-            X_train, y_train = _safe_indexing(X, train), y[train]
-            X_test, y_test = _safe_indexing(X, test), y[test]
-            fit_kwargs = _check_method_params(X, fit_params, indices=train)
-            score_kwargs = _check_method_params(X, score_params, indices=test)
-        fitted = transformer.fit(X_train, y_train, **fit_kwargs)
-        result["fit_time"] = time.perf_counter() - start
-        stage = "score"
-        start = time.perf_counter()
-        score = scorer(fitted, X_test, y_test, **score_kwargs)
-        result["score_time"] = time.perf_counter() - start
-        result["score"] = float(score)
-        if keep:
-            result["fitted"] = fitted
-    except Exception as exc:
-        if error_score == "raise":
-            raise
-        result["error"] = f"{stage} failed: {type(exc).__name__}: {exc}"
-    return result
 
 
 class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
@@ -309,43 +239,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
 
     def _candidates(self):
         """(name, transformer) of the competing candidates, validated; "drop" left out."""
-        try:
-            names, transformers = zip(*self.transformers, strict=True)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                "transformers must be a list of (name, transformer) tuples, got "
-                f"{self.transformers!r}."
-            ) from exc
-        self._validate_names(names)
-        reserved = {"scorer", "splitter"}.intersection(names)
-        if reserved:
-            raise ValueError(
-                f"Candidate names {sorted(reserved)} are reserved for metadata routing; "
-                "rename these candidates."
-            )
-        candidates = []
-        for name, transformer in self.transformers:
-            if isinstance(transformer, str):
-                if transformer not in ("passthrough", "drop"):
-                    raise ValueError(
-                        f"Candidate {name!r} is the string {transformer!r}; the only "
-                        "strings allowed are 'passthrough' and 'drop'."
-                    )
-                if transformer == "drop":
-                    continue
-            elif not is_candidate(transformer, self._scorer()):
-                raise TypeError(
-                    f"Candidate {name!r} ({type(transformer).__name__}) is not a "
-                    "transformer: it needs fit and transform methods (or use "
-                    "'passthrough' or 'drop'). Another estimator, a classifier say, is a "
-                    "candidate when the scorer says how to read its features: "
-                    "scoring=HScoreScorer(feature_getter=...) with a step name, a method "
-                    "name or a callable (estimator, X) -> features."
-                )
-            candidates.append((name, transformer))
-        if not candidates:
-            raise ValueError("Every candidate is 'drop': there is nothing to choose from.")
-        return candidates
+        return competing_candidates(self)
 
     def _scorer(self):
         return HScoreScorer() if self.scoring is None else resolve_scoring(self.scoring)
@@ -366,33 +260,6 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         return tags
 
     # --- fit ----------------------------------------------------------------------------
-    def _route(self, method, params):
-        """Routed metadata: ``{"candidates": {name: fit params}, "scorer", "splitter"}``."""
-        if get_config()["enable_metadata_routing"]:
-            routed = process_routing(self, method, **params)
-            return {
-                "candidates": {
-                    name: _routed(routed, name, "fit") for name, _ in self._candidates()
-                },
-                "scorer": _routed(routed, "scorer", "score"),
-                "splitter": _routed(routed, "splitter", "split"),
-            }
-        # routing off: like GridSearchCV, ``groups`` goes to the splitter, everything to
-        # every candidate's fit, and sample_weight also to the scorer if it accepts it
-        params = dict(params)
-        groups = params.pop("groups", None)
-        scorer = self._scorer()
-        score_params = {}
-        if params.get("sample_weight") is not None and _accepts_sample_weight(scorer):
-            score_params["sample_weight"] = params["sample_weight"]
-        return {
-            "candidates": {  # "passthrough" has nothing to fit
-                name: {} if isinstance(t, str) else params for name, t in self._candidates()
-            },
-            "scorer": score_params,
-            "splitter": {"groups": groups} if groups is not None else {},
-        }
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **params):
         """Score every candidate and refit the best one on all the data.
@@ -417,22 +284,8 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             The fitted selector.
         """
         candidates = self._candidates()
-        y = untracked_tensor(y)  # labels a network computed: detached, as every metric reads them
-        if is_raw_input(X):  # texts, images, tensors: only the candidates can read them
-            X, y = check_raw_input(self, X, y)
-        else:
-            tags = self.__sklearn_tags__()
-            X_checked, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=tags.input_tags.sparse and ("csr", "csc", "coo"),
-                dtype=None if _is_dataframe(X) else "numeric",  # frames go to the candidates
-                ensure_min_samples=2,
-            )
-            X = X if _is_dataframe(X) else indexable_input(X_checked)  # COO cannot be indexed
-        type_of_target(y, input_name="y", raise_unknown=True)
-        routed = self._route("fit", params)
+        X, y = check_fit_input(self, X, y)
+        routed = route_params(self, "fit", params)
         scorer = self._scorer()
         if self.cv is None:
             splits = [(None, None)]
@@ -440,156 +293,37 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
             cv = check_cv(self.cv, y, classifier=True)
             splits = list(cv.split(X, y, **routed["splitter"]))
             warn_missing_test_classes(y, splits)
-        n_splits = len(splits)
         names = [name for name, _ in candidates]
-        prototypes = [
-            _passthrough() if isinstance(t, str) else t for _, t in candidates
-        ]  # "passthrough" becomes an identity transformer
-        if self.verbose > 0:
-            print(
-                f"Fitting {n_splits} folds for each of {len(candidates)} candidates, "
-                f"totalling {n_splits * len(candidates)} fits"
-            )
-        tasks = [(i, f) for i in range(len(candidates)) for f in range(n_splits)]
-        # candidates sharing one frozen network: every layer from one pass over X
-        shared, shared_time = shared_forward_features(
-            prototypes, [routed["candidates"][name] for name in names], X, scorer
+        prototypes = candidate_prototypes(candidates)  # "passthrough": identity transformer
+        tasks, results = score_candidates(
+            names,
+            prototypes,
+            X,
+            y,
+            splits,
+            scorer,
+            routed,
+            n_jobs=self.n_jobs,
+            error_score=self.error_score,
+            keep=self.cv is None,
+            verbose=self.verbose,
         )
-        rows = np.arange(len(y))
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_and_score)(
-                PrecomputedFeatures(shared[i]) if i in shared else clone(prototypes[i]),
-                rows if i in shared else X,
-                y,
-                splits[f][0],
-                splits[f][1],
-                scorer,
-                routed["candidates"][names[i]],
-                routed["scorer"],
-                self.error_score,
-                self.cv is None,
-            )
-            for i, f in tasks
+        for attribute, value in search_results(
+            names, tasks, results, len(splits), self.error_score
+        ).items():
+            setattr(self, attribute, value)
+        best_transformer, refit_time, named_transformers = refit_best(
+            names, prototypes, tasks, results, self.best_index_, X, y, routed, self.refit
         )
-        for (i, _), result in zip(tasks, results, strict=True):
-            if i in shared:  # the shared pass, in equal parts, and no precomputed object kept
-                result["fit_time"] += shared_time[i] / n_splits
-                result.pop("fitted", None)
-        if self.verbose > 1:
-            for (i, f), result in zip(tasks, results, strict=True):
-                total = np.nansum([result["fit_time"], result["score_time"]])
-                print(
-                    f"[CV {f + 1}/{n_splits}] END {names[i]}; "
-                    f"score={result['score']:.3f} total time={total:.2f}s"
-                )
-        self._store_results(names, tasks, results, n_splits)
-
-        fitted = {}
-        if self.cv is None:
-            fitted = {
-                names[i]: r["fitted"]
-                for (i, _), r in zip(tasks, results, strict=True)
-                if "fitted" in r
-            }
-        best = self.best_name_
-        self.refit_time_ = 0.0
+        self.refit_time_ = refit_time
         if self.refit:
-            if best in fitted:
-                self.best_transformer_ = fitted[best]
-            else:
-                start = time.perf_counter()
-                self.best_transformer_ = clone(prototypes[self.best_index_]).fit(
-                    X, y, **routed["candidates"][best]
-                )
-                self.refit_time_ = time.perf_counter() - start
-            fitted[best] = self.best_transformer_
-        self.named_transformers_ = Bunch(
-            **{name: fitted.get(name, clone(p)) for name, p in zip(names, prototypes, strict=True)}
-        )
+            self.best_transformer_ = best_transformer
+        self.named_transformers_ = named_transformers
         if self.verbose > 0:
-            print(f"Selected {best!r}, mean score {self.best_score_:.4f}")
+            print(f"Selected {self.best_name_!r}, mean score {self.best_score_:.4f}")
         return self
 
-    def _store_results(self, names, tasks, results, n_splits):
-        n = len(names)
-        scores = np.empty((n, n_splits))
-        fit_times = np.empty((n, n_splits))
-        score_times = np.empty((n, n_splits))
-        errors = [[] for _ in range(n)]
-        for (i, f), result in zip(tasks, results, strict=True):
-            scores[i, f] = result["score"]
-            fit_times[i, f] = result["fit_time"]
-            score_times[i, f] = result["score_time"]
-            if result["error"] is not None:
-                errors[i].append((f, result["error"]))
-        n_failed = sum(len(e) for e in errors)
-        if n_failed == n * n_splits:
-            fold, message = errors[0][0]
-            raise ValueError(
-                f"All {n} candidates failed on every fold. The first failure, candidate "
-                f"{names[0]!r} on fold {fold}: {message}"
-            )
-        for i, errs in enumerate(errors):
-            if errs:
-                warnings.warn(
-                    f"Candidate {names[i]!r} failed on {len(errs)} of {n_splits} folds and "
-                    f"gets error_score={self.error_score} there. First failure (fold "
-                    f"{errs[0][0]}): {errs[0][1]}",
-                    FitFailedWarning,
-                    stacklevel=3,
-                )
-        warn_all_nan_candidates(names, scores, errors)
-        means = scores.mean(axis=1)
-        if np.all(np.isnan(means)):
-            raise ValueError(
-                "Every candidate has a nan mean score: each failed on at least one fold "
-                "(see the warnings above) or the scorer returned nan."
-            )
-        ranking = _rank(means)
-        self.ranking_ = ranking
-        self.best_index_ = int(np.flatnonzero(ranking == 1)[0])
-        self.best_name_ = names[self.best_index_]
-        self.best_score_ = float(means[self.best_index_])
-        self.scores_ = dict(zip(names, means.tolist(), strict=True))
-        self.n_splits_ = n_splits
-        cv_results = {"name": np.asarray(names, dtype=object)}
-        for f in range(n_splits):
-            cv_results[f"split{f}_test_score"] = scores[:, f]
-        cv_results.update(
-            {
-                "mean_test_score": means,
-                "std_test_score": scores.std(axis=1),
-                "mean_fit_time": fit_times.mean(axis=1),
-                "std_fit_time": fit_times.std(axis=1),
-                "mean_score_time": score_times.mean(axis=1),
-                "std_score_time": score_times.std(axis=1),
-                "rank_test_score": ranking,
-            }
-        )
-        self.cv_results_ = cv_results
-
     # --- using the chosen candidate ---------------------------------------------------------
-    def _check_refit(self, method):
-        check_is_fitted(self)
-        if not self.refit:
-            raise NotFittedError(
-                f"{method} needs the chosen candidate refit on all the data, but this "
-                "selector was fitted with refit=False: set refit=True and fit again."
-            )
-
-    def _validate_transform_input(self, X):
-        if is_raw_input(X):
-            return X
-        tags = self.__sklearn_tags__()
-        X_checked = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=tags.input_tags.sparse and ("csr", "csc", "coo"),
-            dtype=None if _is_dataframe(X) else "numeric",
-        )
-        return X if _is_dataframe(X) else X_checked
-
     def transform(self, X, **params):
         """Transform X with the chosen candidate (``best_transformer_``).
 
@@ -606,21 +340,14 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         X_new : array-like of shape (n_samples, n_output_features)
             The chosen candidate's features.
         """
-        self._check_refit("transform")
-        X = self._validate_transform_input(X)
-        if get_config()["enable_metadata_routing"]:
-            routed = process_routing(self, "transform", **params)
-            params = _routed(routed, self.best_name_, "transform")
-        elif params:
-            raise TypeError(
-                f"transform got unexpected arguments {sorted(params)}; passing metadata "
-                "to the candidates needs sklearn.set_config(enable_metadata_routing=True)."
-            )
+        check_refit(self, "transform")
+        X = check_transform_input(self, X)
+        params = transform_params(self, params)
         if not hasattr(self.best_transformer_, "transform"):  # read as the scorer reads it
             return get_features(self.best_transformer_, X, self._scorer().feature_getter)
         return self.best_transformer_.transform(X, **params)
 
-    @available_if(_best_has("inverse_transform"))
+    @available_if(best_has("inverse_transform"))
     def inverse_transform(self, X):
         """Map features back to the input space, if the chosen candidate can.
 
@@ -634,7 +361,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         X_original : array-like of shape (n_samples, n_features)
             The chosen candidate's ``inverse_transform`` of X.
         """
-        self._check_refit("inverse_transform")
+        check_refit(self, "inverse_transform")
         return self.best_transformer_.inverse_transform(X)
 
     def score(self, X, y, **params):
@@ -658,19 +385,10 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         score : float
             Greater is better.
         """
-        self._check_refit("score")
-        X = self._validate_transform_input(X)
-        if get_config()["enable_metadata_routing"]:
-            score_params = _routed(process_routing(self, "score", **params), "scorer", "score")
-        else:
-            unknown = set(params) - {"sample_weight"}
-            if unknown:
-                raise TypeError(
-                    f"score got unexpected arguments {sorted(unknown)}; only sample_weight "
-                    "is accepted without metadata routing."
-                )
-            score_params = {k: v for k, v in params.items() if v is not None}
-        return float(self._scorer()(self.best_transformer_, X, y, **score_params))
+        check_refit(self, "score")
+        X = check_transform_input(self, X)
+        params = score_params(self, params)
+        return float(self._scorer()(self.best_transformer_, X, y, **params))
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names of the chosen candidate.
@@ -685,7 +403,7 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         feature_names_out : ndarray of str objects
             The chosen candidate's output feature names.
         """
-        self._check_refit("get_feature_names_out")
+        check_refit(self, "get_feature_names_out")
         if hasattr(self, "n_features_in_"):  # raw inputs (texts, images) have no columns
             input_features = _check_feature_names_in(self, input_features)
         return self.best_transformer_.get_feature_names_out(input_features)
@@ -719,61 +437,4 @@ class TransferabilitySelector(TransformerMixin, MetaEstimatorMixin, _BaseComposi
         routing : sklearn.utils.metadata_routing.MetadataRouter
             The routing of this selector.
         """
-        router = MetadataRouter(owner=self)
-        for name, transformer in self.transformers:
-            if isinstance(transformer, str):
-                continue
-            router.add(
-                **{name: transformer},
-                method_mapping=MethodMapping()
-                .add(caller="fit", callee="fit")
-                .add(caller="fit_transform", callee="fit")
-                .add(caller="transform", callee="transform"),
-            )
-        router.add(
-            scorer=self._scorer(),
-            method_mapping=MethodMapping()
-            .add(caller="fit", callee="score")
-            .add(caller="fit_transform", callee="score")
-            .add(caller="score", callee="score"),
-        )
-        if self.cv is not None:
-            router.add(
-                splitter=check_cv(self.cv),
-                method_mapping=MethodMapping()
-                .add(caller="fit", callee="split")
-                .add(caller="fit_transform", callee="split"),
-            )
-        return router
-
-
-def _accepts_sample_weight(scorer):
-    if hasattr(scorer, "_accept_sample_weight"):
-        return bool(scorer._accept_sample_weight())
-    try:
-        return "sample_weight" in inspect.signature(scorer).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return False
-
-
-def _rank(means):
-    """Unique ranks (1 = best); ties within TIE_RTOL go to the lower index; nan last."""
-    n = means.shape[0]
-    ranking = np.zeros(n, dtype=np.int64)
-    remaining = [i for i in range(n) if not np.isnan(means[i])]
-    rank = 1
-    while remaining:
-        top = max(means[i] for i in remaining)
-        winner = next(
-            i
-            for i in remaining
-            if means[i] >= top or np.isclose(means[i], top, rtol=TIE_RTOL, atol=0.0)
-        )
-        ranking[winner] = rank
-        remaining.remove(winner)
-        rank += 1
-    for i in range(n):
-        if np.isnan(means[i]):
-            ranking[i] = rank
-            rank += 1
-    return ranking
+        return metadata_router(self)

@@ -2,15 +2,18 @@
 
 Kept apart from the selector's fit logic: the scoring names it accepts, the warnings about
 folds it alone can see (test folds that lack classes, candidates scored nan everywhere), the
-conversion of non-indexable input, and its HTML diagram.
+conversion of non-indexable input, the checks that a chosen candidate is there to use, and
+its HTML diagram.
 """
 
 import warnings
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import check_scoring
 from sklearn.utils import indexable
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
 
 from skhscore._sklearn_compat import _VisualBlock
 
@@ -92,6 +95,46 @@ def warn_all_nan_candidates(names, scores, errors):
                 UserWarning,
                 stacklevel=3,
             )
+
+
+def best_has(attr):
+    """available_if check: the chosen candidate (or, before fit, every candidate) has attr.
+
+    Parameters
+    ----------
+    attr : str
+        The method the selector delegates to its chosen candidate.
+
+    Returns
+    -------
+    check : callable
+        ``check(selector) -> bool``, for :func:`sklearn.utils.metaestimators.available_if`.
+    """
+
+    def check(self):
+        if hasattr(self, "best_transformer_"):
+            return hasattr(self.best_transformer_, attr)
+        return all(isinstance(t, str) or hasattr(t, attr) for _, t in self.transformers)
+
+    return check
+
+
+def check_refit(selector, method):
+    """Raise unless the selector is fitted and its chosen candidate refit on all the data.
+
+    Parameters
+    ----------
+    selector : TransferabilitySelector
+        The selector whose ``method`` was called.
+    method : str
+        The method's name, for the message.
+    """
+    check_is_fitted(selector)
+    if not selector.refit:
+        raise NotFittedError(
+            f"{method} needs the chosen candidate refit on all the data, but this "
+            "selector was fitted with refit=False: set refit=True and fit again."
+        )
 
 
 def visual_block(selector):

@@ -14,8 +14,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "skhscore"
 MAX_LINES = 460
-#: Modules above MAX_LINES that another branch owns (split them there).
-TOO_LONG_ELSEWHERE = {"skhscore._selector"}
 #: What the engine may import from the package besides itself.
 ENGINE_MAY_IMPORT = {"skhscore._validation", "skhscore._sklearn_compat"}
 
@@ -121,7 +119,5 @@ def test_metrics_never_read_private_statistics_fields():
 
 def test_no_module_is_too_long():
     for name, path in _modules().items():
-        if name in TOO_LONG_ELSEWHERE:
-            continue
         n_lines = len(path.read_text().splitlines())
         assert n_lines <= MAX_LINES, f"{name} has {n_lines} lines (at most {MAX_LINES})"
