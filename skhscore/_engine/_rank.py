@@ -95,15 +95,20 @@ class Whitener:
 
     def root(self, n_features):
         """Rows of a factor R with ``R^T R`` = the resolved part of the scatter."""
-        inner = np.zeros((self.rank, self.keep.size))
-        inner[:, self.perm] = self.lower.T
+        # gathers along rows (np.take): assigning to fancy-indexed columns transposes, slowly
+        order = np.empty_like(self.perm)
+        order[self.perm] = np.arange(self.perm.size)
+        inner = np.take(np.ascontiguousarray(self.lower.T), order, axis=1)
         if self.lead is not None:  # inner @ [[I, K], [0, I]], K = pre
             inner[:, self.lead :] += inner[:, : self.lead] @ self.pre
         elif self.pre is not None:
             inner = inner @ self.pre
-        root = np.zeros((self.rank, n_features))
-        root[:, self.keep] = inner * self.norms
-        return root
+        inner *= self.norms
+        if self.keep.size == n_features and np.array_equal(self.keep, np.arange(n_features)):
+            return inner
+        where = np.full(n_features, self.keep.size)  # the columns left out read a zero column
+        where[self.keep] = np.arange(self.keep.size)
+        return np.take(np.hstack([inner, np.zeros((self.rank, 1))]), where, axis=1)
 
 
 def rank_tolerance(roundoff):
