@@ -340,15 +340,17 @@ def accumulate(
 
 def centred_blocks(X, weights, chunk_size, exponents, mean):
     """A callable yielding the centred, weighted rows of ``X`` block by block (float64,
-    in the units ``2**exponents``): the rows whose Gram product is the scatter.
+    row-major, in the units ``2**exponents``): the rows whose Gram product is the scatter.
 
     Blocks of about 2 MiB (at least twice as many rows as columns, at most ``chunk_size``):
     the refinement's passes over a block (centring, a change of basis, a Gram product) then
-    read it from cache, not memory.
+    read it from cache, not memory. Every block is written into one buffer (fresh pages per
+    block cost page faults): a consumer may change a block, but must not keep it.
     """
     chunk_size = min(chunk_size, max(2 * X.shape[1], _BLOCK_BYTES // (8 * X.shape[1])))
 
     def blocks():
+        buffer = np.empty((min(chunk_size, X.shape[0]), X.shape[1]))
         for start in range(0, X.shape[0], chunk_size):
             stop = min(start + chunk_size, X.shape[0])
             w = None if weights is None else weights[start:stop]
@@ -359,11 +361,12 @@ def centred_blocks(X, weights, chunk_size, exponents, mean):
                 continue
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
-            if np.any(exponents):
-                d = np.ascontiguousarray(scale_rows(chunk, exponents))
+            d = buffer[: chunk.shape[0]]
+            if np.any(exponents):  # exact powers of two, then the centre
+                np.ldexp(chunk, -exponents, out=d, dtype=np.float64)  # widened before
                 d -= mean
-            else:  # one pass: the copy is the subtraction (row-major, as BLAS calls expect)
-                d = np.subtract(chunk, mean, dtype=np.float64, order="C")
+            else:  # one pass: the copy is the subtraction
+                np.subtract(chunk, mean, out=d, dtype=np.float64)
             if w is not None:
                 d *= np.sqrt(w)[:, None]
             yield d

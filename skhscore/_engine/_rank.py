@@ -280,7 +280,7 @@ def _residual_products(blocks, cols_a, cols_b, raw_coef):
             rows_a = np.take(block, cols_a, axis=1)  # row by row (fancy indexing transposes)
             coef = np.zeros((lead, block.shape[1]))
             coef[:, cols_b] = raw_coef
-            # block -= rows_a @ coef, in place on the Fortran view of the fresh block
+            # block -= rows_a @ coef, in place on the Fortran view of the block
             blas.dgemm(-1.0, coef.T, rows_a.T, beta=1.0, c=block.T, overwrite_c=1)
             blas.dsyrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
         gram = mirror_lower(gram.T)
@@ -324,7 +324,7 @@ def _cholesky_qr2(blocks, keep, n_features, norms, correlation, tau2):
     everything = keep.size == n_features
     for block in blocks():
         rows = block if everything else np.take(block, keep, axis=1)
-        rows /= norms  # the blocks are fresh arrays
+        rows /= norms  # the blocks may be changed (not kept)
         # rows @ pre^-1, in place on the Fortran view: pre^T X = rows^T
         rows = blas.dtrsm(1.0, pre, rows.T, side=0, lower=0, trans_a=1, overwrite_b=1).T
         blas.dsyrk(1.0, rows.T, beta=1.0, c=second.T, trans=0, lower=0, overwrite_c=1)
