@@ -62,3 +62,69 @@ def test_a_forked_child_scores_after_the_parent_used_the_worker():
     with multiprocessing.get_context("fork").Pool(1) as pool:
         got = pool.apply_async(_score_in_child, (1,)).get(timeout=60)
     assert got == expected
+
+
+def test_no_warning_from_the_worker_on_an_overflowing_square():
+    """An entry whose square overflows, in a row the sample skips: the product in the worker
+    thread overflows quietly (``np.errstate`` is per thread) and the value is right."""
+    import warnings
+
+    X, y = wide_task(2)
+    X[3, 4] = 1e160
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = h_score(X, y)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(accumulate_module, "_uncentred_candidate", lambda X: False)
+        assert got == pytest.approx(h_score(X, y), rel=1e-10)
+
+
+def test_scoring_while_the_interpreter_shuts_down():
+    """A non-daemon thread and an atexit handler score after ``concurrent.futures`` shut the
+    worker down: the class sums then run after the product, in the caller's thread."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import atexit, threading, time
+        import numpy as np
+        from skhscore import h_score
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(30000, 20)), rng.integers(0, 3, 30000)
+        expected = h_score(X, y)  # starts the worker
+
+        def late():
+            time.sleep(0.5)
+            print("thread", h_score(X, y) == expected, flush=True)
+
+        atexit.register(lambda: print("atexit", h_score(X, y) == expected, flush=True))
+        threading.Thread(target=late).start()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "thread True" in done.stdout and "atexit True" in done.stdout, done.stdout
+
+
+def test_scores_from_many_threads_agree_with_one_thread():
+    import threading
+
+    rng = np.random.default_rng(3)
+    tasks = [(rng.normal(size=(600, 120)), rng.integers(0, 3, 600)) for _ in range(6)]
+    expected = [h_score(X, y) for X, y in tasks]
+    results = [None] * len(tasks)
+
+    def run(i):
+        for _ in range(5):
+            results[i] = h_score(*tasks[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(tasks))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    np.testing.assert_allclose(results, expected, rtol=1e-12)

@@ -1089,3 +1089,35 @@ if given is not None:
         assert h_score(centred) == pytest.approx(expected, rel=1e-10)
         assert h_score(got) == pytest.approx(expected, rel=1e-10)
         assert_same_statistics(got, centred, rtol=1e-11)  # the shrunk scores last
+
+
+# --------------------------------------------------------------------------- review findings
+def test_boolean_features_with_a_constant_column(spy):
+    """A bool column that is all False: its extremes are compared in float64 (bool has no
+    subtraction); the value is that of the float copy."""
+    rng = np.random.default_rng(50)
+    X = rng.random((1000, 4)) < 0.3
+    X[:, 3] = False
+    y = rng.integers(0, 2, 1000)
+    expected = reference_h(X.astype(np.float64), y)
+    assert h_score(X, y) == pytest.approx(expected, rel=1e-10)
+    assert spy.take() == ["fast"]
+    assert h_score(X.astype(np.float64), y) == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])
+def test_signed_integer_column_whose_spread_overflows_its_dtype(spy, dtype):
+    """A column at the top of its range except rows the sample skips, at the bottom: the
+    spread (high - low) overflows the dtype, so it is taken in float64."""
+    rng = np.random.default_rng(51)
+    info = np.iinfo(dtype)
+    n = 5120
+    X = rng.integers(-5, 6, size=(n, 4)).astype(dtype)
+    X[:, 0] = info.max
+    X[5::1024, 0] = info.min + 1  # not in the strided sample
+    y = rng.integers(0, 2, n)
+    expected = reference_h(X.astype(np.float64), y)
+    with np.errstate(all="raise"):
+        got = h_score(X, y)
+    assert got == pytest.approx(expected, rel=1e-9)
+    assert spy.take() == ["declined"]  # the column varies: it needs a centre

@@ -162,7 +162,9 @@ def uncentred_sums(X, n_classes, codes, moments, chunk_size=None):
         return None
     if doubtful.size:
         columns = X[:, doubtful]
-        low, high = columns.min(axis=0), columns.max(axis=0)
+        # in float64, exactly: a bool has no subtraction, an int8 spread of 200 wraps to -56
+        low = columns.min(axis=0).astype(np.float64)
+        high = columns.max(axis=0).astype(np.float64)
         if np.any(varying_columns(low, high)) or np.any(column_exponents(low, high)):
             return None  # a varying column needs a centre, an extreme one its units
         col_min[doubtful], col_max[doubtful] = low, high
@@ -214,6 +216,13 @@ def _float64_chunks(X, chunk_size):
         yield start, np.asarray(X[start : start + chunk_size], dtype=np.float64, order="C")
 
 
+def _gram_quietly(X):
+    """``X^T X`` without floating-point warnings (the caller reads overflow off the diagonal;
+    ``np.errstate`` holds per thread, and this may run in the worker)."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        return X.T @ X
+
+
 def _raw_products(X, n_classes, codes, chunk_size):
     """``(X^T X, class sums)`` about 0, in float64."""
     n_rows, n_features = X.shape
@@ -222,7 +231,7 @@ def _raw_products(X, n_classes, codes, chunk_size):
         # GIL), the class sums beside it
         narrow = n_features <= _NARROW or blas_threads() == 1
         return beside(
-            lambda: X.T @ X,
+            lambda: _gram_quietly(X),
             lambda: np.asarray(_onehot(codes, n_classes, None) @ X),
             parallel=X.size >= _PARALLEL_SIZE and narrow,
         )

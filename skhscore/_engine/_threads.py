@@ -68,7 +68,10 @@ def beside(first, second, parallel=True):
     """
     if not parallel or _available_cores() < 2:
         return first(), second()
-    future = _worker().submit(first)
+    try:
+        future = _worker().submit(first)
+    except RuntimeError:  # the worker is shut down (interpreter exit): one after the other
+        return first(), second()
     try:
         other = second()
     finally:
