@@ -360,14 +360,19 @@ def test_complete_one_hot_block(spy, n_groups):
     assert h_score(forced_fallback(spy, X, y)) == pytest.approx(expected, rel=1e-10)
 
 
-if given is not None:
-
-    @settings(
-        max_examples=15,
+def _examples(n):
+    """Hypothesis settings: n derandomised examples, a function-scoped spy allowed."""
+    return settings(
+        max_examples=n,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
+
+
+if given is not None:
+
+    @_examples(15)
     @given(
         n_free=st.integers(3, 40),
         dependent_share=st.floats(0.05, 2.0),
@@ -755,12 +760,7 @@ def test_whiten_identity_of_the_trailing_whitener(spy, kind, k, with_first):
 
 if given is not None:
 
-    @settings(
-        max_examples=20,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.function_scoped_fixture],
-    )
+    @_examples(20)
     @given(
         k=st.integers(2, 60),
         log_shift=st.floats(5.0, 7.0),
