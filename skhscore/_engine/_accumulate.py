@@ -122,7 +122,10 @@ def _uncentred_candidate(X):
         square = mean**2 + var
     if not np.all(np.isfinite(square)):
         return False
-    doubtful = (var == 0) | (square < 1 / _SAFE_SQUARE) | (square > _SAFE_SQUARE)
+    extreme = (square < 1 / _SAFE_SQUARE) | (square > _SAFE_SQUARE)
+    if np.any(extreme & (var > 0)):  # varying at an extreme magnitude: it needs its units
+        return False
+    doubtful = (var == 0) | extreme
     offset = ~doubtful & (square > 0.5 * _UNCENTRED_LOSS * var)  # with a margin of 2
     return not np.any(offset) and _DOUBT_SHARE * np.count_nonzero(doubtful) <= X.shape[1]
 
