@@ -12,12 +12,14 @@ The scatter (a Gram matrix) squares the condition number: in float64 it resolves
 down to a relative singular value of about 1e-4 only with full accuracy, and none below
 ~1e-8. When its pivoted Cholesky factorisation has a pivot below ``REFINE_PIVOT`` (or stops
 early on float64 input, where the input's own tolerance lies below the Gram's rounding), the
-engine refines instead of truncating, by a shifted CholeskyQR2 of the centred data: a
-Cholesky factor R1 of the (slightly shifted) correlation matrix preconditions the rows, the
-Gram of the preconditioned rows is well conditioned, and its pivoted Cholesky factorisation
-decides the rank. H is affine invariant, so it is computed in that basis. The statistics then
-keep a factor R (``R^T R`` = the scatter) instead of the scatter; factors merge by stacking
-(TSQR), and the whitener of a factor is found by the same refinement applied to its rows.
+engine refines instead of truncating. H is affine invariant, so it may be computed in any
+basis: first in the basis where the columns the scatter does not resolve are replaced by
+their residuals on those it does (one pass over the rows for the residuals' products, see
+:func:`_trailing_refinement`); where those residuals cannot resolve them either, by a shifted
+CholeskyQR2 (a Cholesky factor of the slightly shifted correlation matrix preconditions the
+rows, and the Gram of the preconditioned rows decides). The statistics then keep a factor R
+(``R^T R`` = the scatter) instead of the scatter; factors merge by stacking (TSQR), and the
+whitener of a factor is found by the same refinement applied to its rows.
 """
 
 import numpy as np
@@ -194,9 +196,9 @@ def refined_whitener(blocks, varying, roundoff, scatter=None, first=None):
     scatter, e.g. the centred, weighted data chunk by chunk, or a factor R. ``scatter`` is
     the (possibly inaccurate) scatter that preconditions; None computes it from the blocks.
     ``first`` is its (unresolved) whitener from :func:`whitener_from_scatter`, whose pivoted
-    factorisation is then reused. First one pass re-measures only the unresolved columns' residuals
-    (:func:`_trailing_refinement`); where their own Gram cannot resolve them either, a shifted
-    CholeskyQR2 of all the columns (:func:`_cholesky_qr2`) decides.
+    factorisation is then reused. First one pass re-measures only the unresolved columns'
+    residuals (:func:`_trailing_refinement`); where their own Gram cannot resolve them
+    either, a shifted CholeskyQR2 of all the columns (:func:`_cholesky_qr2`) decides.
     """
     keep = np.flatnonzero(varying)
     if keep.size == 0:

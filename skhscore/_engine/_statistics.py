@@ -4,11 +4,15 @@
 weights and means (C x k), is built chunk by chunk, updated, merged pairwise (Chan et al.) and
 pickled. Numerical care, each for a measured failure of the obvious code:
 
-* means are kept relative to a centre (the first rows seen): common offsets cost nothing;
+* means are kept relative to a centre (the first rows' mean, or zero where the means are
+  within a few standard deviations of it: see :mod:`skhscore._engine._accumulate`), so a
+  common offset costs nothing;
 * extreme or subnormal columns are rescaled by exact powers of two before any square;
-* exact per-column extremes recognise constant columns (no rounding residual in the scatter);
+* exact per-column extremes (or, for columns the Gram diagonal proves varying, bounds that
+  decide the same) recognise constant columns (no rounding residual in the scatter);
 * where the scatter cannot resolve the features it is replaced by a factor R computed from the
-  data (shifted CholeskyQR2), and factors merge by stacking (see :mod:`skhscore._engine._rank`);
+  data (the unresolved columns' residuals, or a shifted CholeskyQR2), and factors merge by
+  stacking (see :mod:`skhscore._engine._rank`);
 * the Ledoit-Wolf moments (sum_i ||x_i - mean||^4 and its companion) merge exactly.
 """
 
