@@ -110,6 +110,48 @@ def test_scoring_while_the_interpreter_shuts_down():
     assert "thread True" in done.stdout and "atexit True" in done.stdout, done.stdout
 
 
+def _blas_counts():
+    from threadpoolctl import threadpool_info
+
+    return sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+def test_overlapping_single_blas_thread_blocks_in_threads_leave_the_count():
+    """Thread A enters, B enters, A leaves, B leaves: the order in which each restoring its
+    own saved count left BLAS at one thread for good. Outside the main thread the block does
+    not limit BLAS, so the count is the same after."""
+    import threading
+
+    from skhscore._engine._threads import single_blas_thread
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with single_blas_thread():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def second():
+        a_in.wait(10)
+        with single_blas_thread():
+            b_in.set()
+            a_out.wait(10)
+
+    # no limit held by the main thread here: threadpoolctl then lets the first thread that
+    # sets OpenBLAS's count control it, which is how the counts leaked
+    before = _blas_counts()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _blas_counts() == before
+    with single_blas_thread():  # the main thread still limits
+        assert _blas_counts() == [1] * len(before)
+    assert _blas_counts() == before
+
+
 def test_scores_from_many_threads_agree_with_one_thread():
     import threading
 
@@ -122,9 +164,12 @@ def test_scores_from_many_threads_agree_with_one_thread():
         for _ in range(5):
             results[i] = h_score(*tasks[i])
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(tasks))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with threadpool_limits(2):
+        before = _blas_counts()
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(tasks))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert _blas_counts() == before
     np.testing.assert_allclose(results, expected, rtol=1e-12)

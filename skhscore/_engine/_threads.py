@@ -9,6 +9,7 @@ is busy: OpenBLAS's threads spin, and a 5 x 5 triangular solve measured 12 ms in
 
 import contextlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import ThreadpoolController
@@ -18,7 +19,15 @@ _CONTROLLER = []
 
 @contextlib.contextmanager
 def single_blas_thread():
-    """Limit every loaded BLAS to one thread inside the block (about 0.15 ms per use)."""
+    """Limit every loaded BLAS to one thread inside the block (about 0.15 ms per use).
+
+    Only in the main thread: the limit is process-wide, and blocks overlapping in several
+    threads restored each other's saved counts, which left BLAS at one thread for the rest
+    of the process. Elsewhere the block runs with the threads BLAS has.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     if not _CONTROLLER:  # created on first use, once NumPy's and SciPy's BLAS are loaded
         _CONTROLLER.append(ThreadpoolController())
     with _CONTROLLER[0].limit(limits=1, user_api="blas"):
