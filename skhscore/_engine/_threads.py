@@ -28,17 +28,19 @@ def single_blas_thread():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    with _controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+def _controller():
     if not _CONTROLLER:  # created on first use, once NumPy's and SciPy's BLAS are loaded
         _CONTROLLER.append(ThreadpoolController())
-    with _CONTROLLER[0].limit(limits=1, user_api="blas"):
-        yield
+    return _CONTROLLER[0]
 
 
 def blas_threads():
     """The largest thread count of the loaded BLAS libraries."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    libraries = _CONTROLLER[0].select(user_api="blas").lib_controllers
+    libraries = _controller().select(user_api="blas").lib_controllers
     return max((lib.num_threads for lib in libraries), default=1)
 
 
