@@ -145,7 +145,7 @@ def uncentred_sums(X, n_classes, codes, moments, chunk_size=None):
     """
     n_rows, n_features = X.shape
     chunk_size = chunk_size or default_chunk_size(n_features)
-    gram, class_sums = _raw_products(X, n_classes, codes, chunk_size)
+    gram, class_sums, m3, m4 = _raw_products(X, n_classes, codes, chunk_size, moments)
     class_weights = np.bincount(codes, minlength=n_classes).astype(np.float64)
     col_sum = class_sums.sum(axis=0)
     square = np.diag(gram) / n_rows
@@ -178,18 +178,11 @@ def uncentred_sums(X, n_classes, codes, moments, chunk_size=None):
     for values in (gram, gram.T, class_sums.T):
         values[doubtful] = 0.0
     col_sum[doubtful] = 0.0
-    m3, m4 = None, None
-    if moments:
-        m3, m4 = np.zeros(n_features), 0.0
+    if moments and np.any(centre != 0):  # again, without the constants' squares (rare)
         counted = np.ones(n_features)
         counted[doubtful] = 0.0
-        for _, rows in _float64_chunks(X, chunk_size):
-            if doubtful.size:
-                sq_norms = np.einsum("ij,ij,j->i", rows, rows, counted)
-            else:
-                sq_norms = np.einsum("ij,ij->i", rows, rows)
-            m4 += float(sq_norms @ sq_norms)
-            m3 += sq_norms @ rows
+        m3, m4 = _raw_moments(X, chunk_size, counted)
+    if moments:
         m3[doubtful] = 0.0
     # bits the missing centre may cost the scatter (the whitener asks for that much more)
     loss = float(np.max(square[varying] / variance[varying], initial=1.0))
@@ -226,24 +219,52 @@ def _gram_quietly(X):
         return X.T @ X
 
 
-def _raw_products(X, n_classes, codes, chunk_size):
-    """``(X^T X, class sums)`` about 0, in float64."""
+def _moments_of(rows, counted=None):
+    """``(m3, m4)`` of rows about 0: ``sum_i ||x_i||^2 x_i`` and ``sum_i ||x_i||^4``, the
+    squared norms over the ``counted`` columns only (all without it)."""
+    if counted is None:
+        sq_norms = np.einsum("ij,ij->i", rows, rows)
+    else:
+        sq_norms = np.einsum("ij,ij,j->i", rows, rows, counted)
+    return sq_norms @ rows, float(sq_norms @ sq_norms)
+
+
+def _raw_moments(X, chunk_size, counted=None):
+    """:func:`_moments_of` summed over the float64 chunks of ``X``."""
+    m3, m4 = np.zeros(X.shape[1]), 0.0
+    for _, rows in _float64_chunks(X, chunk_size):
+        part3, part4 = _moments_of(rows, counted)
+        m3, m4 = m3 + part3, m4 + part4
+    return m3, m4
+
+
+def _raw_products(X, n_classes, codes, chunk_size, moments):
+    """``(X^T X, class sums, m3, m4)`` about 0, in float64, in one pass over ``X`` (the
+    moments None without ``moments``)."""
     n_rows, n_features = X.shape
     if X.dtype == np.float64 and X.flags.c_contiguous:
         # NumPy's syrk on the array as given (unlike SciPy's BLAS wrappers it releases the
-        # GIL), the class sums beside it
+        # GIL), the class sums and moments beside it
         narrow = n_features <= _NARROW or blas_threads() == 1
-        return beside(
+        gram, (class_sums, (m3, m4)) = beside(
             lambda: _gram_quietly(X),
-            lambda: np.asarray(_onehot(codes, n_classes, None) @ X),
+            lambda: (
+                np.asarray(_onehot(codes, n_classes, None) @ X),
+                _moments_of(X) if moments else (None, None),
+            ),
             parallel=X.size >= _PARALLEL_SIZE and narrow,
         )
+        return gram, class_sums, m3, m4
     gram = np.zeros((n_features, n_features))
     class_sums = np.zeros((n_classes, n_features))
+    m3, m4 = (np.zeros(n_features), 0.0) if moments else (None, None)
     for start, rows in _float64_chunks(X, chunk_size):
         _add_gram(gram, rows)
         class_sums += _onehot(codes[start : start + rows.shape[0]], n_classes, None) @ rows
-    return mirror_lower(gram), class_sums
+        if moments:
+            part3, part4 = _moments_of(rows)
+            m3, m4 = m3 + part3, m4 + part4
+    return mirror_lower(gram), class_sums, m3, m4
 
 
 def positive_rows(chunk, codes, w):
